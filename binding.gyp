@@ -1,0 +1,74 @@
+{
+  "variables": {
+    # Every .cc/.c file of a folder, so adding a file needs no edit here.
+    "sim_sources": ["<!@(node -p \"require('fs').readdirSync('src-native/sim').filter(f=>/\\.cc$/.test(f)).map(f=>'src-native/sim/'+f).join(' ')\")"],
+    "addon_sources": ["<!@(node -p \"require('fs').readdirSync('src-native/addon').filter(f=>/\\.cc$/.test(f)).map(f=>'src-native/addon/'+f).join(' ')\")"],
+    "backend_sources": ["<!@(node -p \"require('fs').readdirSync('src-native/backend').filter(f=>/\\.cc$/.test(f)).map(f=>'src-native/backend/'+f).join(' ')\")"]
+  },
+  "target_defaults": {
+    "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter"],
+    "cflags_cc": ["-std=c++17"],
+    "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
+    "cflags!": ["-fno-exceptions"],
+    "defines": ["_GNU_SOURCE"],
+    "conditions": [
+      ["OS=='solaris'", {
+        # illumos: build LP64 so the ABI matches the system librsm; check our
+        # declarations against the system <rsmapi.h>.
+        "cflags": ["-m64"],
+        "ldflags": ["-m64"],
+        "defines": ["__EXTENSIONS__", "_POSIX_PTHREAD_SEMANTICS"]
+      }]
+    ]
+  },
+  "targets": [
+    {
+      # The addon: N-API classes, the backend table and loaders, and the
+      # simulator linked in under private names (rsmsim_*).
+      "target_name": "rsmapi",
+      "sources": [
+        "<@(addon_sources)",
+        "<@(backend_sources)",
+        "<@(sim_sources)",
+        "src-native/abi/abi_check.c"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": [
+        "RSMSIM_EMBEDDED",
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED"
+      ],
+      "cflags_cc": ["-fvisibility=hidden"],
+      "libraries": ["-ldl", "-lpthread"],
+      "conditions": [
+        ["OS=='linux'", {"libraries": ["-lrt"]}],
+        ["OS=='solaris'", {"sources": ["src-native/abi/abi_check_system.c"]}]
+      ]
+    },
+    {
+      # The simulator alone as a C shared library exporting the rsm_* symbols
+      # with the librsm signatures: build/Release/librsmsim.so.
+      "target_name": "rsmsim",
+      "type": "shared_library",
+      "product_prefix": "lib",
+      "product_extension": "so",
+      "sources": ["<@(sim_sources)"],
+      "cflags_cc": ["-fvisibility=hidden"],
+      "ldflags": ["-Wl,-Bsymbolic", "-Wl,-soname,librsmsim.so"],
+      "libraries": ["-lpthread"],
+      "conditions": [["OS=='linux'", {"libraries": ["-lrt"]}]]
+    },
+    {
+      # A C program written against rsmapi.h, linked against librsmsim.so:
+      # exports in one process, imports in another (test/c/).
+      "target_name": "rsm_c_exchange",
+      "type": "executable",
+      "dependencies": ["rsmsim"],
+      "sources": ["test/c/exchange.c"],
+      "include_dirs": ["src-native/abi"],
+      "cflags": ["-std=c11"],
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
+    }
+  ]
+}

@@ -1,0 +1,133 @@
+// The surface of the native addon, declared in one place. Native methods are
+// primitives: they check types and ranges enough never to crash, call one
+// RSMAPI function, and throw. Validation users see, Promises and helpers live
+// in the facade (the other files of lib/).
+
+/** Constructor the addon uses to throw RSMAPI failures (see errors.ts). */
+export type NativeErrorFactory = new (errno: number, syscall: string, message?: string) => Error;
+
+export interface NativeBackendInfo {
+  /**
+   * The backend that is live: the real librsm or the built-in simulator;
+   * 'none' when RSM_BACKEND=native was asked for and librsm could not be
+   * loaded (every RSMAPI call then throws, naming what is missing).
+   */
+  name: 'native' | 'sim' | 'none';
+  /** RSM_BACKEND as it was given (default 'auto'). */
+  requested: 'auto' | 'native' | 'sim';
+  /** The library the native loader opened; '' for the simulator. */
+  library: string;
+  /** Why this backend is live, including why native was not usable. */
+  reason: string;
+}
+
+/** rsmapi_controller_attr_t, field for field. */
+export interface NativeControllerAttr {
+  directAccessSizes: number;
+  atomicSizes: number;
+  pageSize: number;
+  maxExportSegmentSize: number;
+  totExportSegmentSize: number;
+  maxExportSegments: number;
+  maxImportMapSize: number;
+  totImportMapSize: number;
+  maxImportSegments: number;
+}
+
+export interface NativeController {
+  /** rsm_get_controller_attr. */
+  attr(): NativeControllerAttr;
+  /**
+   * rsm_export_create over `size` bytes of fresh page-aligned memory that the
+   * segment owns. Throws RangeError when size is not a positive integer.
+   */
+  createExport(size: number, flags: number): NativeExportSegment;
+  /** rsm_memseg_import_connect, run off the main thread. */
+  connect(node: number, segmentId: number, perm: number): Promise<NativeImportSegment>;
+  /**
+   * Releases every child handle still live (newest first), then calls
+   * rsm_release_controller. A second call does nothing.
+   */
+  release(): void;
+  readonly released: boolean;
+}
+
+export interface NativeExportSegment {
+  /**
+   * The exported memory as one external ArrayBuffer (always the same
+   * object). Detached by destroy() before the memory goes away.
+   */
+  readonly buffer: ArrayBuffer;
+  readonly size: number;
+  /**
+   * rsm_memseg_export_publish, run off the main thread. `acl` holds
+   * (node, permission) pairs, or is null for no access list. Resolves to the
+   * segment id (the assigned one when segmentId is 0).
+   */
+  publish(segmentId: number, acl: Uint32Array | null): Promise<number>;
+  /** rsm_memseg_export_unpublish. */
+  unpublish(): void;
+  /** rsm_memseg_export_republish. */
+  republish(acl: Uint32Array | null): void;
+  /** Detaches `buffer`, calls rsm_memseg_export_destroy, frees the memory. Idempotent. */
+  destroy(): void;
+  readonly destroyed: boolean;
+}
+
+export interface NativeImportSegment {
+  /** rsm_memseg_import_put / rsm_memseg_import_get with the view's bytes, zero-copy. */
+  put(offset: number, source: ArrayBufferView): void;
+  get(offset: number, target: ArrayBufferView): void;
+  /**
+   * rsm_memseg_import_put8/16/32/64 and get8/16/32/64: `bits` is 8, 16, 32
+   * or 64; the view's bytes are the elements (rep_cnt = byteLength / (bits/8)).
+   */
+  putN(bits: number, offset: number, source: ArrayBufferView): void;
+  getN(bits: number, offset: number, target: ArrayBufferView): void;
+  /** rsm_memseg_import_map; the mapping owns the one ArrayBuffer over it. */
+  map(offset: number, length: number, perm: number, attr: number): NativeMapping;
+  /** rsm_memseg_import_init_barrier; the barrier struct lives in native memory. */
+  initBarrier(type: number): NativeBarrier;
+  /** rsm_memseg_import_get_mode / set_mode. */
+  getMode(): number;
+  setMode(mode: number): void;
+  /**
+   * rsm_memseg_import_disconnect. Fails (RSMERR_SEG_STILL_MAPPED) while an
+   * explicit mapping exists, as the library does. Idempotent once it succeeded.
+   */
+  disconnect(): void;
+  readonly disconnected: boolean;
+}
+
+export interface NativeMapping {
+  /** The mapped window as one external ArrayBuffer; detached by unmap(). */
+  readonly buffer: ArrayBuffer;
+  readonly offset: number;
+  readonly length: number;
+  /** True when JavaScript may write into `buffer` (the mapping has write permission). */
+  readonly writable: boolean;
+  /** Detaches `buffer`, then rsm_memseg_import_unmap. Idempotent. */
+  unmap(): void;
+  readonly unmapped: boolean;
+}
+
+export interface NativeBarrier {
+  /** rsm_memseg_import_open_barrier / order / close. */
+  open(): void;
+  order(): void;
+  close(): void;
+  /** rsm_memseg_import_destroy_barrier. Idempotent. */
+  destroy(): void;
+  readonly destroyed: boolean;
+}
+
+export interface NativeBinding {
+  /** Hands the addon the error class it throws RSMAPI failures with. Call once per environment. */
+  setErrorFactory(factory: NativeErrorFactory): void;
+  /** Which backend is live, from where and why. */
+  backendInfo(): NativeBackendInfo;
+  /** rsm_get_controller; null means the default (loopback). */
+  getController(name: string | null): NativeController;
+  /** The host page size, the alignment rsm_memseg_export_create requires. */
+  readonly pageSize: number;
+}

@@ -1,0 +1,31 @@
+// The table of RSMAPI entry points the addon calls through, and the loaders
+// that fill it: the real librsm (dlopen) or the built-in simulator.
+#pragma once
+
+#include <string>
+
+#include "../abi/rsmapi.h"
+
+namespace rsm {
+
+// One function pointer per librsm entry point, generated from the one list.
+struct Backend {
+#define RSM_BACKEND_FIELD(ret, name, params) ret(*name) params = nullptr;
+  RSMAPI_FOR_EACH_FUNCTION(RSM_BACKEND_FIELD)
+#undef RSM_BACKEND_FIELD
+};
+
+// What the loader decided, for backend() in the facade.
+struct BackendInfo {
+  std::string name;       // "native" or "sim"
+  std::string requested;  // RSM_BACKEND as given: "auto", "native" or "sim"
+  std::string library;    // path opened by the native loader ("" for sim)
+  std::string reason;     // why this backend is live (or why native is not)
+};
+
+// Selects and loads the backend once per process, as RSM_BACKEND and
+// RSM_LIBRARY say. Thread-safe. On failure returns nullptr and sets *error
+// to a message naming what is missing (library or symbol).
+const Backend* LoadBackend(BackendInfo* info, std::string* error);
+
+}  // namespace rsm

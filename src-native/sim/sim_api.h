@@ -1,0 +1,38 @@
+// Names of the simulator's entry points. Built into the addon
+// (RSMSIM_EMBEDDED) they are rsmsim_rsm_* and hidden, so they can never clash
+// with a librsm the native backend opens; built as librsmsim.so they are the
+// real rsm_* names, exported with the librsm signatures.
+#pragma once
+
+#include "../abi/rsmapi.h"
+
+#ifdef RSMSIM_EMBEDDED
+#define RSMSIM_ENTRY(name) rsmsim_##name
+#define RSMSIM_VISIBLE
+#else
+#define RSMSIM_ENTRY(name) name
+#define RSMSIM_VISIBLE __attribute__((visibility("default")))
+#endif
+
+#ifdef RSMSIM_EMBEDDED
+extern "C" {
+#define RSMSIM_DECLARE_EMBEDDED(ret, name, params) ret rsmsim_##name params;
+RSMAPI_FOR_EACH_FUNCTION(RSMSIM_DECLARE_EMBEDDED)
+#undef RSMSIM_DECLARE_EMBEDDED
+}
+#endif
+
+// Simulator-only extensions, exported from both builds under these names
+// (prefixed rsmsim_ext_ so no real librsm has them).
+extern "C" {
+// NULL when RSM_SIM_DIR / RSM_SIM_NODE / RSM_SIM_TOPOLOGY are usable, else a
+// message naming the problem. While not NULL, rsm_get_controller returns
+// RSMERR_BAD_CONF.
+RSMSIM_VISIBLE const char* rsmsim_ext_config_error(void);
+// The node id this process is, and the cluster directory it uses.
+RSMSIM_VISIBLE int rsmsim_ext_local_node(void);
+RSMSIM_VISIBLE const char* rsmsim_ext_cluster_dir(void);
+}
+
+// Returned by entry points the simulator does not implement yet.
+#define RSMSIM_NOT_IMPLEMENTED RSMERR_UNSUPPORTED_OPERATION
