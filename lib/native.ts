@@ -84,6 +84,13 @@ export interface NativeImportSegment {
    */
   putN(bits: number, offset: number, source: ArrayBufferView): void;
   getN(bits: number, offset: number, target: ArrayBufferView): void;
+  /**
+   * rsm_memseg_import_unmap on the segment: removes the implicit mapping a
+   * put/get made (RSMERR_SEG_NOT_MAPPED when there is none). An explicit
+   * mapping is unmapped through its NativeMapping (the addon routes this
+   * call there too, so its buffer is detached first).
+   */
+  unmap(): void;
   /** rsm_memseg_import_map; the mapping owns the one ArrayBuffer over it. */
   map(offset: number, length: number, perm: number, attr: number): NativeMapping;
   /** rsm_memseg_import_init_barrier; the barrier struct lives in native memory. */
@@ -104,8 +111,15 @@ export interface NativeMapping {
   readonly buffer: ArrayBuffer;
   readonly offset: number;
   readonly length: number;
-  /** True when JavaScript may write into `buffer` (the mapping has write permission). */
+  /**
+   * True when JavaScript may write into `buffer` (the mapping has write
+   * permission). A read-only mapping has no `buffer` (the getter throws
+   * ERR_RSM_READONLY_MAPPING): JavaScript could otherwise write to pages
+   * mapped without write access and crash the process. Use read().
+   */
   readonly writable: boolean;
+  /** Copies `target.byteLength` bytes from the window at `offset` into target (bounds-checked: RangeError). */
+  read(offset: number, target: ArrayBufferView): void;
   /** Detaches `buffer`, then rsm_memseg_import_unmap. Idempotent. */
   unmap(): void;
   readonly unmapped: boolean;

@@ -1,0 +1,26 @@
+// backend(): which RSMAPI implementation is live, from where, and why.
+
+import { binding } from './binding';
+
+export interface BackendInfo {
+  /**
+   * 'native': the real librsm; 'sim': the built-in simulator; 'none': the
+   * native backend was required (RSM_BACKEND=native) but could not be loaded,
+   * and every call throws with the reason.
+   */
+  readonly name: 'native' | 'sim' | 'none';
+  /** RSM_BACKEND as given ('auto' when unset). */
+  readonly requested: 'auto' | 'native' | 'sim';
+  /** The shared library the native backend opened ('' for the simulator). */
+  readonly library: string;
+  /** Why this backend is live, and why the other one is not. */
+  readonly reason: string;
+}
+
+export function backend(): BackendInfo {
+  const info = binding.backendInfo();
+  return Object.freeze({ name: info.name, requested: info.requested, library: info.library, reason: info.reason });
+}
+
+/** The host page size: export sizes and map offsets must be multiples of it. */
+export const pageSize: number = binding.pageSize;

@@ -1,0 +1,116 @@
+// Controller: an opened interconnect adapter (rsm_get_controller). Export
+// segments are created and imports connected through it; releasing it
+// releases every segment still open through it first.
+
+import { binding } from './binding';
+import { ExportFlags, Permission } from './constants';
+import { ExportSegment } from './export-segment';
+import { ImportSegment } from './import-segment';
+import type { NativeController } from './native';
+import * as check from './validate';
+
+/** rsmapi_controller_attr_t. */
+export interface ControllerAttributes {
+  readonly directAccessSizes: number;
+  readonly atomicSizes: number;
+  readonly pageSize: number;
+  readonly maxExportSegmentSize: number;
+  readonly totExportSegmentSize: number;
+  readonly maxExportSegments: number;
+  readonly maxImportMapSize: number;
+  readonly totImportMapSize: number;
+  readonly maxImportSegments: number;
+}
+
+export interface ExportOptions {
+  /** RSM_ALLOW_REBIND: the segment's memory may later be swapped by rebind. */
+  allowRebind?: boolean;
+  /** RSM_CREATE_SEG_DONTWAIT: publishing does not wait for interconnect resources. */
+  dontWait?: boolean;
+}
+
+export interface ConnectOptions {
+  /** Permission.READ, Permission.WRITE, Permission.RDWR (default) or Permission.NONE. */
+  permission?: number;
+}
+
+export class Controller {
+  /** @internal */
+  readonly native: NativeController;
+  /** The name given to getController (null: the default, loopback). */
+  readonly name: string | null;
+
+  /** @internal */
+  constructor(native: NativeController, name: string | null) {
+    this.native = native;
+    this.name = name;
+  }
+
+  /** rsm_get_controller_attr. */
+  attributes(): ControllerAttributes {
+    return Object.freeze(this.native.attr());
+  }
+
+  /**
+   * rsm_memseg_export_create over `size` bytes of new page-aligned memory
+   * that the segment owns and shows as `bytes`. `size` must be a multiple of
+   * the page size (RSMERR_BAD_MEM_ALIGNMENT otherwise).
+   */
+  createExport(size: number, options?: ExportOptions): ExportSegment {
+    const opts = check.object<ExportOptions>(options, 'options');
+    check.integer(size, 'size', 1, 2 ** 40, 'RSMERR_BAD_LENGTH');
+    let flags = 0;
+    if (check.boolean(opts.allowRebind, 'options.allowRebind')) flags |= ExportFlags.ALLOW_REBIND;
+    if (check.boolean(opts.dontWait, 'options.dontWait')) flags |= ExportFlags.CREATE_SEG_DONTWAIT;
+    return new ExportSegment(this.native.createExport(size, flags), this);
+  }
+
+  /**
+   * rsm_memseg_import_connect, off the main thread. The import gets a
+   * barrier at once, so put/get work in the default (implicit) barrier mode,
+   * where librsm refuses them until one exists.
+   */
+  async connect(node: number, segmentId: number, options?: ConnectOptions): Promise<ImportSegment> {
+    check.uint32(node, 'node');
+    check.uint32(segmentId, 'segmentId');
+    const opts = check.object<ConnectOptions>(options, 'options');
+    const permission = opts.permission === undefined ? Permission.RDWR : check.uint32(opts.permission, 'options.permission');
+    const native = await this.native.connect(node, segmentId, permission);
+    return new ImportSegment(native, this, node, segmentId, permission);
+  }
+
+  /** rsm_release_controller, after releasing every segment still open through it. Idempotent. */
+  release(): void {
+    this.native.release();
+  }
+
+  get released(): boolean {
+    return this.native.released;
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+/**
+ * rsm_get_controller. `name` is a controller such as 'sci0'; null or
+ * omitted means the loopback controller. Each call is one reference;
+ * release() each one.
+ */
+export function getController(name?: string | null): Controller {
+  if (name !== undefined && name !== null && typeof name !== 'string') {
+    throw Object.assign(new TypeError(`name must be a string or null, got ${check.describe(name)}`), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+  }
+  const n = name ?? null;
+  if (n !== null && n.includes('\0')) {
+    throw Object.assign(new TypeError('name must not contain NUL characters'), { code: 'ERR_INVALID_ARG_VALUE' });
+  }
+  // librsm copies the name into a 256-byte buffer without a bound.
+  if (n !== null && Buffer.byteLength(n) > 255) {
+    throw Object.assign(new RangeError('name must be at most 255 bytes long'), { code: 'ERR_OUT_OF_RANGE' });
+  }
+  return new Controller(binding.getController(n), n);
+}

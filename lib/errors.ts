@@ -1,0 +1,43 @@
+// RsmError: an RSMAPI function returned a code other than RSM_SUCCESS.
+// Shaped like Node's system errors (code, errno, syscall). The addon
+// constructs it from C++ (setErrorFactory), so native throws satisfy
+// `instanceof RsmError`.
+
+import { codeExplanation, codeName } from './codes';
+
+/** Filled in at load time with the live backend's name (see binding.ts). */
+let liveBackend = 'sim';
+
+export function setLiveBackendName(name: string): void {
+  liveBackend = name;
+}
+
+/** Code the simulator returns from entry points it does not implement yet. */
+const UNSUPPORTED_OPERATION = 127;
+
+export class RsmError extends Error {
+  /** The RSMERR_* name, e.g. 'RSMERR_PERM_DENIED'. */
+  readonly code: string;
+  /** The number the RSMAPI function returned. */
+  readonly errno: number;
+  /** The RSMAPI function that returned it, e.g. 'rsm_memseg_import_connect'. */
+  readonly syscall: string;
+
+  constructor(errno: number, syscall: string, detail?: string) {
+    const code = codeName(errno);
+    let explanation = codeExplanation(errno);
+    if (errno === UNSUPPORTED_OPERATION && liveBackend === 'sim') {
+      explanation = `${syscall} is not implemented yet by the rsmapi simulator`;
+    }
+    super(`${syscall}: ${code}: ${explanation}${detail ? ` (${detail})` : ''}`);
+    this.name = 'RsmError';
+    this.code = code;
+    this.errno = errno;
+    this.syscall = syscall;
+  }
+}
+
+/** An Error with a Node-style string code, for mistakes that are not RSMAPI failures. */
+export function codedError<E extends Error>(error: E, code: string): E & { code: string } {
+  return Object.assign(error, { code });
+}

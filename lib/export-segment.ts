@@ -1,0 +1,127 @@
+// ExportSegment: memory of this process that other nodes can import once it
+// is published (rsm_memseg_export_*). The segment owns its page-aligned
+// memory; `bytes` is a view of it that reads as empty after destroy().
+
+import { Limits, SegmentIds } from './constants';
+import type { Controller } from './controller';
+import { codedError } from './errors';
+import type { NativeExportSegment } from './native';
+import * as check from './validate';
+
+/** One access-list entry: a node and the octal permission it gets (e.g. 0o600). */
+export interface AccessEntry {
+  node: number;
+  permission: number;
+}
+
+export interface PublishOptions {
+  /** An id in [SegmentIds.USER_MIN, SegmentIds.USER_MAX], or 0 / omitted for an automatic one. */
+  segmentId?: number;
+  /** Nodes allowed to connect, with their permissions; omitted or empty: every node, with the creator's file-creation permissions. */
+  accessList?: readonly AccessEntry[];
+}
+
+export class ExportSegment {
+  /** @internal */
+  readonly native: NativeExportSegment;
+  readonly controller: Controller;
+  /** Length in bytes. */
+  readonly size: number;
+  #bytes: Uint8Array | undefined;
+  #segmentId: number | undefined;
+
+  /** @internal */
+  constructor(native: NativeExportSegment, controller: Controller) {
+    this.native = native;
+    this.controller = controller;
+    this.size = native.size;
+  }
+
+  /** The exported memory. Writes here are what importers read. Empty after destroy(). */
+  get bytes(): Uint8Array {
+    if (this.#bytes === undefined || this.#bytes.buffer !== this.native.buffer) {
+      this.#bytes = new Uint8Array(this.native.buffer);
+    }
+    return this.#bytes;
+  }
+
+  /** The exported memory as another typed view (e.g. Uint32Array); empty after destroy(). */
+  view<T extends ArrayBufferView>(type: new (buffer: ArrayBuffer) => T): T {
+    return new type(this.native.buffer);
+  }
+
+  /** The id importers connect with, while published. */
+  get segmentId(): number | undefined {
+    return this.#segmentId;
+  }
+
+  get published(): boolean {
+    return this.#segmentId !== undefined;
+  }
+
+  /**
+   * rsm_memseg_export_publish, off the main thread (it may wait for
+   * interconnect resources). Resolves to the segment id.
+   */
+  async publish(options?: PublishOptions): Promise<number> {
+    const opts = check.object<PublishOptions>(options, 'options');
+    const requested = opts.segmentId === undefined ? SegmentIds.AUTO : check.uint32(opts.segmentId, 'options.segmentId', 'RSMERR_RESERVED_SEGID');
+    const acl = accessListArray(opts.accessList, 'options.accessList');
+    const id = await this.native.publish(requested, acl);
+    this.#segmentId = id;
+    return id;
+  }
+
+  /** rsm_memseg_export_unpublish: new connects fail, existing importers are disconnected. */
+  unpublish(): void {
+    this.native.unpublish();
+    this.#segmentId = undefined;
+  }
+
+  /** rsm_memseg_export_republish: a new access list for later connects; existing importers keep theirs. */
+  republish(accessList: readonly AccessEntry[]): void {
+    this.native.republish(accessListArray(accessList, 'accessList'));
+  }
+
+  /**
+   * rsm_memseg_export_destroy (unpublishing first if needed, which
+   * disconnects importers), then frees the memory; `bytes` becomes empty.
+   * Idempotent.
+   */
+  destroy(): void {
+    this.native.destroy();
+    this.#segmentId = undefined;
+  }
+
+  get destroyed(): boolean {
+    return this.native.destroyed;
+  }
+
+  [Symbol.dispose](): void {
+    this.destroy();
+  }
+}
+
+/** (node, permission) pairs for the addon; null for "no access list". */
+function accessListArray(list: readonly AccessEntry[] | undefined, name: string): Uint32Array | null {
+  if (list === undefined || list === null) return null;
+  if (!Array.isArray(list)) {
+    throw codedError(new TypeError(`${name} must be an array of { node, permission }, got ${check.describe(list)}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  if (list.length > Limits.MAX_ACL_ENTRIES) {
+    throw codedError(new RangeError(`${name} may have at most ${Limits.MAX_ACL_ENTRIES} entries, got ${list.length}`), 'RSMERR_BAD_ACL');
+  }
+  if (list.length === 0) return null;
+  const pairs = new Uint32Array(list.length * 2);
+  list.forEach((entry: unknown, i) => {
+    const e = check.object<AccessEntry>(entry, `${name}[${i}]`);
+    if (entry === null || entry === undefined) {
+      throw codedError(new TypeError(`${name}[${i}] must be an object { node, permission }`), 'ERR_INVALID_ARG_TYPE');
+    }
+    // Out-of-range values go to the library, which reports RSMERR_BAD_ACL
+    // exactly as it would for a C caller; only non-numbers stop here.
+    pairs[i * 2] = check.uint32(e.node, `${name}[${i}].node`, 'RSMERR_BAD_ACL');
+    pairs[i * 2 + 1] = check.uint32(e.permission, `${name}[${i}].permission`, 'RSMERR_BAD_ACL');
+  });
+  return pairs;
+}

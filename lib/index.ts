@@ -1,0 +1,16 @@
+// rsmapi: the illumos/Solaris Remote Shared Memory API for Node.js.
+// Everything public is exported from here.
+
+export { backend, pageSize } from './backend';
+export type { BackendInfo } from './backend';
+export { codes, codeName, codeNumber } from './codes';
+export { BarrierMode, BarrierType, ExportFlags, Limits, MapAttribute, Permission, SegmentIds } from './constants';
+export { Controller, getController } from './controller';
+export type { ConnectOptions, ControllerAttributes, ExportOptions } from './controller';
+export { RsmError } from './errors';
+export { ExportSegment } from './export-segment';
+export type { AccessEntry, PublishOptions } from './export-segment';
+export { ImportSegment } from './import-segment';
+export type { MapOptions } from './import-segment';
+export { Mapping } from './mapping';
+export { Barrier } from './barrier';

@@ -1,0 +1,70 @@
+// Mapping: a window of an import segment mapped into this process
+// (rsm_memseg_import_map). A writable mapping is shown as typed views over
+// the remote memory itself; the views read as empty once it is unmapped, so
+// a stale view can never touch memory that has gone away.
+
+import { codedError } from './errors';
+import type { NativeMapping } from './native';
+import * as check from './validate';
+
+export class Mapping {
+  /** @internal */
+  readonly native: NativeMapping;
+  /** Segment offset where the window starts. */
+  readonly offset: number;
+  /** Length of the window in bytes. */
+  readonly length: number;
+  /** False for a mapping made with only Permission.READ: JavaScript can only copy out of it (read()). */
+  readonly writable: boolean;
+  #bytes: Uint8Array | undefined;
+
+  /** @internal */
+  constructor(native: NativeMapping) {
+    this.native = native;
+    this.offset = native.offset;
+    this.length = native.length;
+    this.writable = native.writable;
+  }
+
+  /** The window as bytes (index 0 is segment offset `offset`). Writable mappings only. */
+  get bytes(): Uint8Array {
+    const buffer = this.native.buffer;
+    if (this.#bytes === undefined || this.#bytes.buffer !== buffer) this.#bytes = new Uint8Array(buffer);
+    return this.#bytes;
+  }
+
+  /** The window as another typed view, e.g. `view(Float64Array)`. Writable mappings only. */
+  view<T extends ArrayBufferView>(type: new (buffer: ArrayBuffer) => T): T {
+    return new type(this.native.buffer);
+  }
+
+  /**
+   * Copies from the window (at `at` bytes into it) into `target`; works for
+   * read-only mappings too. Returns `target`.
+   */
+  read<T extends ArrayBufferView>(at: number, target: T): T {
+    check.offset(at, 'at');
+    check.view(target, 'target');
+    if (at + target.byteLength > this.length) {
+      throw codedError(
+        new RangeError(`reading ${target.byteLength} bytes at ${at} runs past the ${this.length}-byte mapping`),
+        'RSMERR_BAD_OFFSET',
+      );
+    }
+    this.native.read(at, target);
+    return target;
+  }
+
+  /** rsm_memseg_import_unmap; views are emptied first. Idempotent. */
+  unmap(): void {
+    this.native.unmap();
+  }
+
+  get unmapped(): boolean {
+    return this.native.unmapped;
+  }
+
+  [Symbol.dispose](): void {
+    this.unmap();
+  }
+}

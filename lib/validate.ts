@@ -1,0 +1,69 @@
+// Argument checks shared by the facade classes. Mistakes are TypeError or
+// RangeError with Node-style codes; where RSMAPI has a name for the mistake
+// the code is that name, so callers can match either way.
+
+import { codedError } from './errors';
+
+export function integer(value: unknown, name: string, min: number, max: number, rangeCode = 'ERR_OUT_OF_RANGE'): number {
+  if (typeof value !== 'number') {
+    throw codedError(new TypeError(`${name} must be a number, got ${describe(value)}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  if (!Number.isInteger(value)) {
+    throw codedError(new RangeError(`${name} must be an integer, got ${value}`), rangeCode);
+  }
+  if (value < min || value > max) {
+    throw codedError(new RangeError(`${name} must be between ${min} and ${max}, got ${value}`), rangeCode);
+  }
+  return value;
+}
+
+export const UINT32_MAX = 0xffffffff;
+
+export function uint32(value: unknown, name: string, rangeCode?: string): number {
+  return integer(value, name, 0, UINT32_MAX, rangeCode);
+}
+
+/** An offset into a segment: a non-negative safe integer. */
+export function offset(value: unknown, name = 'offset'): number {
+  return integer(value, name, 0, Number.MAX_SAFE_INTEGER, 'RSMERR_BAD_OFFSET');
+}
+
+/** A byte length: a non-negative safe integer. */
+export function length(value: unknown, name = 'length'): number {
+  return integer(value, name, 0, Number.MAX_SAFE_INTEGER, 'RSMERR_BAD_LENGTH');
+}
+
+export function view(value: unknown, name: string): ArrayBufferView {
+  if (!ArrayBuffer.isView(value)) {
+    throw codedError(
+      new TypeError(`${name} must be a TypedArray, Buffer or DataView, got ${describe(value)}`),
+      'ERR_INVALID_ARG_TYPE',
+    );
+  }
+  return value;
+}
+
+export function object<T extends object>(value: unknown, name: string): Partial<T> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object') {
+    throw codedError(new TypeError(`${name} must be an object, got ${describe(value)}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  return value as Partial<T>;
+}
+
+export function boolean(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') {
+    throw codedError(new TypeError(`${name} must be a boolean, got ${describe(value)}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  return value;
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'null prototype'})`;
+  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 20 ? value.slice(0, 20) + '…' : value)})`;
+  return `${typeof value} (${String(value)})`;
+}

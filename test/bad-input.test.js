@@ -1,0 +1,106 @@
+'use strict';
+// Misuse of every handle kind: wrong types, out-of-range numbers, foreign
+// receivers, use after release. Each gives a typed error; none may crash.
+const assert = require('node:assert/strict');
+const rsm = require('..');
+const { throwsCode } = require('./support/expect');
+const { CONTROLLER, PAGE, tracker } = require('./support/fixtures');
+
+describe('bad input', () => {
+  let ctl;
+  let exp;
+  let imp;
+  const held = tracker();
+  beforeEach(async () => {
+    ctl = held.add(rsm.getController(CONTROLLER));
+    exp = held.add(ctl.createExport(PAGE));
+    const id = await exp.publish();
+    imp = held.add(await ctl.connect(1, id));
+  });
+  afterEach(() => held.release());
+
+  it('rejects wrong argument types with TypeError', async () => {
+    throwsCode(() => imp.put('0', new Uint8Array(1)), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => imp.put(0, [1, 2, 3]), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => imp.put(0, 'abc'), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => imp.get(0, new ArrayBuffer(4)), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => imp.get(0n, new Uint8Array(1)), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => imp.map(null), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => imp.map({ length: '4096' }), TypeError, 'ERR_INVALID_ARG_TYPE');
+    await assert.rejects(ctl.connect('1', 5), TypeError);
+    await assert.rejects(ctl.connect(1, 5, { permission: 'rw' }), TypeError);
+  });
+
+  it('rejects negative, fractional and huge offsets and lengths with RangeError', async () => {
+    throwsCode(() => imp.put(-1, new Uint8Array(1)), RangeError, 'RSMERR_BAD_OFFSET');
+    throwsCode(() => imp.get(0.5, new Uint8Array(1)), RangeError, 'RSMERR_BAD_OFFSET');
+    throwsCode(() => imp.get(2 ** 60, new Uint8Array(1)), RangeError, 'RSMERR_BAD_OFFSET');
+    throwsCode(() => imp.get(NaN, new Uint8Array(1)), RangeError, 'RSMERR_BAD_OFFSET');
+    throwsCode(() => imp.read(0, -5), RangeError, 'RSMERR_BAD_LENGTH');
+    throwsCode(() => imp.map({ offset: -PAGE, length: PAGE }), RangeError, 'RSMERR_BAD_OFFSET');
+    await assert.rejects(ctl.connect(-1, 5), RangeError);
+    await assert.rejects(ctl.connect(1, 2 ** 32), RangeError);
+  });
+
+  it('accepts any kind of view, at any offset into its buffer', () => {
+    const backing = new ArrayBuffer(64);
+    const view = new Uint8Array(backing, 7, 13);
+    view.fill(9);
+    imp.put(100, view);
+    imp.put(200, new DataView(backing, 7, 13));
+    assert.deepEqual(imp.read(100, 13), new Uint8Array(13).fill(9));
+    assert.deepEqual(imp.read(200, 13), new Uint8Array(13).fill(9));
+    imp.put(0, new Uint8Array(0));
+    assert.equal(imp.read(0, 0).length, 0);
+  });
+
+  it('rejects a detached buffer', () => {
+    const buf = new ArrayBuffer(8);
+    const view = new Uint8Array(buf);
+    structuredClone(buf, { transfer: [buf] });
+    assert.throws(() => imp.put(0, view), TypeError);
+  });
+
+  it('refuses calls on foreign receivers and direct construction of native handles', () => {
+    const nativeImport = imp.native;
+    const proto = Object.getPrototypeOf(nativeImport);
+    assert.throws(() => proto.put.call({}, 0, new Uint8Array(1)), { name: 'TypeError', message: /Illegal invocation/ });
+    assert.throws(() => proto.put.call(exp.native, 0, new Uint8Array(1)), { name: 'TypeError', message: /Illegal invocation/ });
+    assert.throws(() => Object.getPrototypeOf(ctl.native).attr.call(nativeImport), { name: 'TypeError', message: /Illegal invocation/ });
+    assert.throws(() => new proto.constructor(), TypeError);
+    assert.throws(() => new (Object.getPrototypeOf(exp.native).constructor)(), TypeError);
+    assert.throws(() => rsm.ImportSegment.prototype.put.call({}, 0, new Uint8Array(1)), TypeError);
+  });
+
+  it('throws a typed error for every use after release, and release twice is a no-op', () => {
+    imp.disconnect();
+    imp.disconnect();
+    for (const call of [
+      () => imp.put(0, new Uint8Array(1)),
+      () => imp.read(0, 1),
+      () => imp.put32(0, new Uint32Array(1)),
+      () => imp.map({ length: PAGE }),
+      () => imp.setMode(0),
+      () => imp.mode,
+      () => imp.barrier.open(),
+    ]) {
+      throwsCode(call, Error, 'ERR_RSM_RELEASED');
+    }
+    assert.equal(imp.barrier.destroyed, true, 'disconnect destroys the barrier first');
+    exp.destroy();
+    throwsCode(() => exp.republish([]), Error, 'ERR_RSM_RELEASED');
+    ctl.release();
+    throwsCode(() => ctl.attributes(), Error, 'ERR_RSM_RELEASED');
+  });
+
+  it('invalidates children when the controller is released first', () => {
+    const m = imp.map({ length: PAGE });
+    const view = m.bytes;
+    ctl.release();
+    assert.equal(view.length, 0, 'the mapping is detached before its memory goes away');
+    assert.equal(m.unmapped, true);
+    assert.equal(imp.disconnected, true);
+    assert.equal(exp.destroyed, true);
+    throwsCode(() => imp.read(0, 1), Error, 'ERR_RSM_RELEASED');
+  });
+});

@@ -1,0 +1,59 @@
+'use strict';
+// `npm test`: the whole mocha suite, once on the built-in simulator and once
+// on the native backend (dlopen) pointed at the simulator built as a
+// standalone librsm, librsmsim.so. Each run gets a fresh cluster directory;
+// afterwards the directory must hold no segment files and /dev/shm must hold
+// nothing new.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { makeClusterDir, removeClusterDir, leftovers, shmRoot } = require('./support/cluster-dir');
+
+const root = path.join(__dirname, '..');
+const simLibrary = path.join(root, 'build', 'Release', 'librsmsim.so');
+const runs = [
+  { label: 'simulator backend', env: { RSM_BACKEND: 'sim' } },
+  { label: 'native backend over librsmsim.so', env: { RSM_BACKEND: 'native', RSM_LIBRARY: simLibrary } },
+];
+
+const mochaBin = require.resolve('mocha/bin/mocha.js');
+const extraArgs = process.argv.slice(2);
+const totals = { passes: 0, failures: 0, pending: 0 };
+const problems = [];
+
+const shmBefore = new Set(fs.readdirSync(shmRoot()));
+for (const run of runs) {
+  const dir = makeClusterDir();
+  const statsFile = path.join(os.tmpdir(), `rsmapi-stats-${process.pid}-${totals.passes}.json`);
+  console.log(`\n=== ${run.label} (RSM_SIM_DIR=${dir}) ===`);
+  const result = spawnSync(process.execPath, ['--expose-gc', mochaBin, ...extraArgs], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...run.env, RSM_SIM_DIR: dir, RSM_SIM_NODE: '1', RSM_TEST_STATS: statsFile },
+  });
+  let stats = null;
+  try {
+    stats = JSON.parse(fs.readFileSync(statsFile, 'utf8'));
+    fs.rmSync(statsFile);
+  } catch {
+    problems.push(`${run.label}: mocha did not finish (exit ${result.status}, signal ${result.signal})`);
+  }
+  if (stats) {
+    totals.passes += stats.passes;
+    totals.failures += stats.failures;
+    totals.pending += stats.pending;
+    if (result.status !== 0 && stats.failures === 0) problems.push(`${run.label}: mocha exited with ${result.status}`);
+  }
+  const left = leftovers(dir);
+  if (left.length > 0) problems.push(`${run.label}: files left in the cluster directory: ${left.join(', ')}`);
+  removeClusterDir(dir);
+}
+const shmNew = fs.readdirSync(shmRoot()).filter((f) => !shmBefore.has(f));
+if (shmNew.length > 0) problems.push(`left in ${shmRoot()}: ${shmNew.join(', ')}`);
+
+console.log('');
+for (const p of problems) console.log(`problem: ${p}`);
+const failed = totals.failures + problems.length;
+console.log(`rsmapi: ${totals.passes} passed, ${failed} failed, ${totals.pending} skipped`);
+process.exit(failed === 0 ? 0 : 1);
