@@ -1,1 +1,105 @@
-// placeholder
+// Module initialisation: one AddonState per environment (main thread or
+// worker), the handle classes, the module functions, and the cleanup hook
+// that releases whatever JavaScript left open when the environment goes.
+#include <unistd.h>
+
+#include "addon_state.h"
+#include "args.h"
+#include "barrier.h"
+#include "controller.h"
+#include "errors.h"
+#include "export_segment.h"
+#include "import_segment.h"
+#include "mapping.h"
+
+namespace rsmaddon {
+namespace {
+
+AddonState* StateOf(const Napi::CallbackInfo& info) { return static_cast<AddonState*>(info.Data()); }
+
+Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) {
+    throw ArgTypeError(env, "The \"factory\" argument must be a class (function), got " + Describe(info[0]));
+  }
+  StateOf(info)->error_factory = Napi::Persistent(info[0].As<Napi::Function>());
+  return env.Undefined();
+}
+
+Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const rsm::BackendInfo& backend = StateOf(info)->backend_info;
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("name", Napi::String::New(env, backend.name.empty() ? "none" : backend.name));
+  out.Set("requested", Napi::String::New(env, backend.requested));
+  out.Set("library", Napi::String::New(env, backend.library));
+  out.Set("reason", Napi::String::New(env, backend.reason));
+  return out;
+}
+
+Napi::Value GetController(const Napi::CallbackInfo& info) { return NativeController::Get(StateOf(info), info[0]); }
+
+// The environment is going away (process exit, worker termination): release
+// every handle still open, newest first, so children go before their
+// parents. No JavaScript runs any more, so buffers are not detached; the
+// finalizers that follow (in any order) find everything released and touch
+// neither parents nor children.
+void Teardown(void* arg) {
+  AddonState* state = static_cast<AddonState*>(arg);
+  for (HandleBase* handle : state->registry.NewestFirst()) handle->ForceRelease(true);
+  for (HandleBase* handle : state->registry.NewestFirst()) handle->ForgetLinks();
+  state->tearing_down = true;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  AddonState* state = new AddonState();
+  state->env = env;
+  env.SetInstanceData<AddonState>(state);  // deleted with the environment
+
+  state->backend = rsm::LoadBackend(&state->backend_info, &state->backend_error);
+  if (state->backend_info.name.empty()) state->backend_info.name = "none";
+
+  state->construct_token = Napi::Persistent(Napi::Value(Napi::External<AddonState>::New(env, state)));
+  state->owner_key = Napi::Persistent(Napi::Symbol::New(env, "rsmapi.owner"));
+  state->buffer_key = Napi::Persistent(Napi::Symbol::New(env, "rsmapi.buffer"));
+
+  Napi::Function controller = NativeController::DefineClass(env, state);
+  Napi::Function export_segment = NativeExportSegment::DefineClass(env, state);
+  Napi::Function import_segment = NativeImportSegment::DefineClass(env, state);
+  Napi::Function mapping = NativeMapping::DefineClass(env, state);
+  Napi::Function barrier = NativeBarrier::DefineClass(env, state);
+  state->controller_class = Napi::Persistent(controller);
+  state->export_class = Napi::Persistent(export_segment);
+  state->import_class = Napi::Persistent(import_segment);
+  state->mapping_class = Napi::Persistent(mapping);
+  state->barrier_class = Napi::Persistent(barrier);
+
+  napi_add_env_cleanup_hook(env, &Teardown, state);
+
+  exports.DefineProperties({
+      Napi::PropertyDescriptor::Value("setErrorFactory",
+                                      Napi::Function::New(env, SetErrorFactory, "setErrorFactory", state),
+                                      napi_enumerable),
+      Napi::PropertyDescriptor::Value("backendInfo", Napi::Function::New(env, BackendInfo, "backendInfo", state),
+                                      napi_enumerable),
+      Napi::PropertyDescriptor::Value("getController",
+                                      Napi::Function::New(env, GetController, "getController", state),
+                                      napi_enumerable),
+      Napi::PropertyDescriptor::Value("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))),
+                                      napi_enumerable),
+      // The classes, for instanceof checks; calling them throws.
+      Napi::PropertyDescriptor::Value("NativeController", controller, napi_enumerable),
+      Napi::PropertyDescriptor::Value("NativeExportSegment", export_segment, napi_enumerable),
+      Napi::PropertyDescriptor::Value("NativeImportSegment", import_segment, napi_enumerable),
+      Napi::PropertyDescriptor::Value("NativeMapping", mapping, napi_enumerable),
+      Napi::PropertyDescriptor::Value("NativeBarrier", barrier, napi_enumerable),
+  });
+  return exports;
+}
+
+}  // namespace
+}  // namespace rsmaddon
+
+static Napi::Object InitRsmapi(Napi::Env env, Napi::Object exports) { return rsmaddon::Init(env, exports); }
+
+NODE_API_MODULE(rsmapi, InitRsmapi)

@@ -1,0 +1,43 @@
+// The errors the addon throws. RSMAPI failures become instances of the class
+// the facade handed over (setErrorFactory), so `instanceof RsmError` holds;
+// misuse becomes TypeError/RangeError with Node-style codes.
+//
+// Every function returns a Napi::Error to `throw` (the addon is built with
+// C++ exceptions; the method trampolines in handle.h turn them into
+// JavaScript exceptions).
+#pragma once
+
+#include <string>
+
+#include "napi_include.h"
+
+namespace rsmaddon {
+
+struct AddonState;
+
+// The RSMERR_* name of an RSMAPI return code ("RSMERR_UNKNOWN" if none).
+const char* RsmCodeName(int code);
+
+// An RSMAPI function returned `code`. `detail`, when not empty, is extra
+// context appended to the message (e.g. the simulator's configuration
+// problem). Without an error factory: a plain Error with code/errno/syscall.
+Napi::Error RsmError(Napi::Env env, int code, const char* syscall, const std::string& detail = "");
+
+// Error with a string `code` property, e.g. ERR_RSM_RELEASED.
+Napi::Error CodedError(Napi::Env env, const char* code, const std::string& message);
+
+// TypeError code ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE.
+Napi::Error ArgTypeError(Napi::Env env, const std::string& message);
+Napi::Error ArgValueError(Napi::Env env, const std::string& message);
+// RangeError code ERR_OUT_OF_RANGE.
+Napi::Error ArgRangeError(Napi::Env env, const std::string& message);
+
+// TypeError('Illegal invocation'): a method called on a foreign receiver.
+Napi::Error IllegalInvocation(Napi::Env env);
+// TypeError('Illegal constructor'): a handle class called from JavaScript.
+Napi::Error IllegalConstructor(Napi::Env env);
+
+// The handle was released; `what` says how, e.g. "import segment is disconnected".
+Napi::Error ReleasedError(Napi::Env env, const std::string& what);
+
+}  // namespace rsmaddon

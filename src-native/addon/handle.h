@@ -1,0 +1,141 @@
+// What every handle class shares: its place in the environment's registry,
+// the parent it was made from (held alive by a strong reference, so a
+// parent is never collected before its children), the children it owns, and
+// the method trampolines that check the receiver before anything else.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <new>
+#include <vector>
+
+#include "addon_state.h"
+#include "errors.h"
+#include "napi_include.h"
+
+namespace rsmaddon {
+
+class HandleBase {
+ public:
+  HandleBase() = default;
+  HandleBase(const HandleBase&) = delete;
+  HandleBase& operator=(const HandleBase&) = delete;
+  virtual ~HandleBase();
+
+  // Releases the native resource whatever state the library reports, first
+  // the handle's own children (newest first). Used when the parent is
+  // released and at environment teardown (`teardown`: no JavaScript may run,
+  // so views are not detached; nothing will ever read them again). A handle
+  // with an operation in flight defers instead (operations.h).
+  virtual void ForceRelease(bool teardown) = 0;
+
+  // The parent's resource went away underneath this handle (the library
+  // released it): drop this handle without calling the library.
+  virtual void Orphan(bool teardown) { ForceRelease(teardown); }
+
+  AddonState* state() const { return state_; }
+  const rsm::Backend& backend() const { return *state_->backend; }
+
+  // Called by the environment cleanup hook after every handle was released:
+  // forget parent and children, which may be freed in any order from now on.
+  void ForgetLinks();
+
+ protected:
+  // Enters the registry; called once the constructor knows it is legitimate.
+  void Register(AddonState* state);
+
+  // Makes `parent` (whose JavaScript object is `parent_object`) own this
+  // handle, and holds the parent alive until LeaveParent().
+  void JoinParent(HandleBase* parent, napi_value parent_object);
+  // Gives the parent up: called when this handle's resource is released.
+  void LeaveParent();
+
+  HandleBase* parent() const { return parent_; }
+  const std::vector<HandleBase*>& children() const { return children_; }
+  // Children, newest first; a copy, since releasing one removes it.
+  std::vector<HandleBase*> ChildrenNewestFirst() const;
+
+  // A child is going away; subclasses drop typed pointers to it too.
+  virtual void OnChildRemoved(HandleBase* child) {}
+
+ private:
+  AddonState* state_ = nullptr;
+  uint64_t seq_ = 0;
+  HandleBase* parent_ = nullptr;
+  napi_ref parent_ref_ = nullptr;
+  std::vector<HandleBase*> children_;
+};
+
+// The receiver of a method, if it is an object made by class T (checked by
+// its type tag: a foreign object, or another handle kind with the same
+// method names, is refused before any pointer is read).
+template <typename T>
+T* Receiver(napi_env env, napi_value self) {
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, self, &T::kTypeTag, &tagged) != napi_ok || !tagged) {
+    throw IllegalInvocation(Napi::Env(env));
+  }
+  void* wrapped = nullptr;
+  if (napi_unwrap(env, self, &wrapped) != napi_ok || wrapped == nullptr) {
+    throw IllegalInvocation(Napi::Env(env));
+  }
+  return static_cast<T*>(wrapped);
+}
+
+// Turns a C++ exception into the pending JavaScript exception.
+inline void ThrowPending(napi_env env, const Napi::Error& error) { error.ThrowAsJavaScriptException(); }
+
+template <typename T, Napi::Value (T::*Method)(const Napi::CallbackInfo&)>
+napi_value Trampoline(napi_env env, napi_callback_info cbinfo) {
+  try {
+    Napi::CallbackInfo info(env, cbinfo);
+    T* self = Receiver<T>(env, info.This());
+    return (self->*Method)(info);
+  } catch (const Napi::Error& error) {
+    ThrowPending(env, error);
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, "ERR_RSM_NO_MEMORY", "out of memory");
+  } catch (const std::exception& error) {
+    napi_throw_error(env, nullptr, error.what());
+  }
+  return nullptr;
+}
+
+// Prototype members whose callbacks go through Trampoline.
+template <typename T, Napi::Value (T::*Method)(const Napi::CallbackInfo&)>
+Napi::ClassPropertyDescriptor<T> MethodProperty(const char* name) {
+  napi_property_descriptor desc = {name,    nullptr, &Trampoline<T, Method>, nullptr, nullptr,
+                                   nullptr, static_cast<napi_property_attributes>(napi_writable | napi_configurable),
+                                   nullptr};
+  return Napi::ClassPropertyDescriptor<T>(desc);
+}
+
+template <typename T, Napi::Value (T::*Getter)(const Napi::CallbackInfo&)>
+Napi::ClassPropertyDescriptor<T> GetterProperty(const char* name) {
+  napi_property_descriptor desc = {name, nullptr, nullptr, &Trampoline<T, Getter>, nullptr, nullptr, napi_configurable,
+                                   nullptr};
+  return Napi::ClassPropertyDescriptor<T>(desc);
+}
+
+// Checks the hidden construction token; returns the native arguments the
+// internal caller passed (an external to an Init struct). Throws
+// TypeError('Illegal constructor') for a call from JavaScript.
+template <typename Init>
+Init* ConstructArgs(const Napi::CallbackInfo& info) {
+  AddonState* state = static_cast<AddonState*>(info.Data());
+  if (state == nullptr || info.Length() != 2 || state->construct_token.IsEmpty() ||
+      !info[0].StrictEquals(state->construct_token.Value()) || !info[1].IsExternal()) {
+    throw IllegalConstructor(info.Env());
+  }
+  return info[1].As<Napi::External<Init>>().Data();
+}
+
+// Makes a handle of class T (through its JavaScript constructor, so the
+// object is a real instance with the right prototype).
+template <typename T, typename Init>
+Napi::Object NewHandle(AddonState* state, Napi::FunctionReference& cls, Init* init) {
+  Napi::Env env(state->env);
+  return cls.New({state->construct_token.Value(), Napi::External<Init>::New(env, init)});
+}
+
+}  // namespace rsmaddon

@@ -1,0 +1,280 @@
+#include "import_segment.h"
+
+#include <utility>
+
+#include "args.h"
+#include "barrier.h"
+#include "controller.h"
+#include "mapping.h"
+
+namespace rsmaddon {
+
+const napi_type_tag NativeImportSegment::kTypeTag = {0xc4a1975e38b20f6dULL, 0x0e7d3b6a94c15f82ULL};
+
+Napi::Function NativeImportSegment::DefineClass(Napi::Env env, AddonState* state) {
+  using T = NativeImportSegment;
+  return ObjectWrap<T>::DefineClass(env, "NativeImportSegment",
+                                    {
+                                        MethodProperty<T, &T::Put>("put"),
+                                        MethodProperty<T, &T::Get>("get"),
+                                        MethodProperty<T, &T::PutN>("putN"),
+                                        MethodProperty<T, &T::GetN>("getN"),
+                                        MethodProperty<T, &T::Map>("map"),
+                                        MethodProperty<T, &T::Unmap>("unmap"),
+                                        MethodProperty<T, &T::InitBarrier>("initBarrier"),
+                                        MethodProperty<T, &T::GetMode>("getMode"),
+                                        MethodProperty<T, &T::SetMode>("setMode"),
+                                        MethodProperty<T, &T::Disconnect>("disconnect"),
+                                        GetterProperty<T, &T::Disconnected>("disconnected"),
+                                    },
+                                    state);
+}
+
+NativeImportSegment::NativeImportSegment(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<NativeImportSegment>(info) {
+  Init* init = ConstructArgs<Init>(info);
+  if (napi_type_tag_object(info.Env(), info.This(), &kTypeTag) != napi_ok) throw Napi::Error::New(info.Env());
+  handle_ = init->handle;
+  init->handle = nullptr;  // owned by this object now
+  phase_ = State::kLive;
+  Register(static_cast<AddonState*>(info.Data()));
+}
+
+NativeImportSegment::~NativeImportSegment() {
+  // Collected: its mapping and barriers are gone (each held this object
+  // alive). An implicit mapping is removed by the disconnect itself; kept
+  // barrier structs are freed after it, with the members.
+  if (state() == nullptr || state()->tearing_down || phase_ != State::kLive) return;
+  backend().rsm_memseg_import_disconnect(handle_);
+}
+
+Napi::Object NativeImportSegment::Wrap(NativeController* controller, Napi::Object controller_object,
+                                       rsm_memseg_import_handle_t handle) {
+  AddonState* state = controller->state();
+  Init init{handle};
+  Napi::Object object = NewHandle<NativeImportSegment>(state, state->import_class, &init);
+  NativeImportSegment::Unwrap(object)->JoinParent(controller, controller_object);
+  return object;
+}
+
+void NativeImportSegment::RequireLive(Napi::Env env) const {
+  if (phase_ != State::kLive) throw ReleasedError(env, "import segment is disconnected");
+}
+
+Napi::Value NativeImportSegment::Put(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLive(env);
+  int64_t offset = SafeIntegerArg(info, 0, "offset");
+  ViewBytes source = ViewArg(info, 1, "source");
+  int rc = backend().rsm_memseg_import_put(handle_, static_cast<off_t>(offset), source.data, source.length);
+  if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_put");
+  return env.Undefined();
+}
+
+Napi::Value NativeImportSegment::Get(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLive(env);
+  int64_t offset = SafeIntegerArg(info, 0, "offset");
+  ViewBytes target = ViewArg(info, 1, "target");
+  int rc = backend().rsm_memseg_import_get(handle_, static_cast<off_t>(offset), target.data, target.length);
+  if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_get");
+  return env.Undefined();
+}
+
+namespace {
+
+// Checks `bits` and that the view holds whole elements; returns rep_cnt.
+ulong_t ElementCount(const Napi::CallbackInfo& info, uint32_t bits, const ViewBytes& view, const char* name) {
+  size_t width = bits / 8;
+  if (view.length % width != 0) {
+    throw ArgRangeError(info.Env(), std::string("The \"") + name + "\" argument must hold whole " +
+                                        std::to_string(bits) + "-bit elements, but its byteLength is " +
+                                        std::to_string(view.length));
+  }
+  return static_cast<ulong_t>(view.length / width);
+}
+
+uint32_t BitsArg(const Napi::CallbackInfo& info) {
+  uint32_t bits = Uint32Arg(info, 0, "bits");
+  if (bits != 8 && bits != 16 && bits != 32 && bits != 64) {
+    throw ArgRangeError(info.Env(), "The \"bits\" argument must be 8, 16, 32 or 64, got " + std::to_string(bits));
+  }
+  return bits;
+}
+
+}  // namespace
+
+Napi::Value NativeImportSegment::PutN(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLive(env);
+  uint32_t bits = BitsArg(info);
+  off_t offset = static_cast<off_t>(SafeIntegerArg(info, 1, "offset"));
+  ViewBytes source = ViewArg(info, 2, "source");
+  ulong_t count = ElementCount(info, bits, source, "source");
+  int rc;
+  const char* syscall;
+  switch (bits) {
+    case 8:
+      rc = backend().rsm_memseg_import_put8(handle_, offset, static_cast<uint8_t*>(source.data), count);
+      syscall = "rsm_memseg_import_put8";
+      break;
+    case 16:
+      rc = backend().rsm_memseg_import_put16(handle_, offset, static_cast<uint16_t*>(source.data), count);
+      syscall = "rsm_memseg_import_put16";
+      break;
+    case 32:
+      rc = backend().rsm_memseg_import_put32(handle_, offset, static_cast<uint32_t*>(source.data), count);
+      syscall = "rsm_memseg_import_put32";
+      break;
+    default:
+      rc = backend().rsm_memseg_import_put64(handle_, offset, static_cast<uint64_t*>(source.data), count);
+      syscall = "rsm_memseg_import_put64";
+      break;
+  }
+  if (rc != RSM_SUCCESS) throw RsmError(env, rc, syscall);
+  return env.Undefined();
+}
+
+Napi::Value NativeImportSegment::GetN(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLive(env);
+  uint32_t bits = BitsArg(info);
+  off_t offset = static_cast<off_t>(SafeIntegerArg(info, 1, "offset"));
+  ViewBytes target = ViewArg(info, 2, "target");
+  ulong_t count = ElementCount(info, bits, target, "target");
+  int rc;
+  const char* syscall;
+  switch (bits) {
+    case 8:
+      rc = backend().rsm_memseg_import_get8(handle_, offset, static_cast<uint8_t*>(target.data), count);
+      syscall = "rsm_memseg_import_get8";
+      break;
+    case 16:
+      rc = backend().rsm_memseg_import_get16(handle_, offset, static_cast<uint16_t*>(target.data), count);
+      syscall = "rsm_memseg_import_get16";
+      break;
+    case 32:
+      rc = backend().rsm_memseg_import_get32(handle_, offset, static_cast<uint32_t*>(target.data), count);
+      syscall = "rsm_memseg_import_get32";
+      break;
+    default:
+      rc = backend().rsm_memseg_import_get64(handle_, offset, static_cast<uint64_t*>(target.data), count);
+      syscall = "rsm_memseg_import_get64";
+      break;
+  }
+  if (rc != RSM_SUCCESS) throw RsmError(env, rc, syscall);
+  return env.Undefined();
+}
+
+Napi::Value NativeImportSegment::Map(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLive(env);
+  int64_t offset = SafeIntegerArg(info, 0, "offset");
+  size_t length = static_cast<size_t>(SizeArg(info, 1, "length", 0, kMaxSafeInteger));
+  uint32_t perm = Uint32Arg(info, 2, "perm");
+  uint32_t attr = Uint32Arg(info, 3, "attr");
+  void* address = nullptr;  // let the system place the mapping
+  int rc = backend().rsm_memseg_import_map(handle_, &address, static_cast<rsm_attribute_t>(attr), perm,
+                                           static_cast<off_t>(offset), length);
+  if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_map");
+  Napi::Object mapping = NativeMapping::Wrap(this, info.This().As<Napi::Object>(), address, offset, length, perm);
+  mapping_ = NativeMapping::Unwrap(mapping);
+  return mapping;
+}
+
+Napi::Value NativeImportSegment::Unmap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLive(env);
+  // An explicit mapping goes through its handle, which detaches its buffer
+  // first; otherwise this removes the implicit mapping of a put/get.
+  int rc = mapping_ != nullptr ? mapping_->UnmapNative(env) : backend().rsm_memseg_import_unmap(handle_);
+  if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_unmap");
+  return env.Undefined();
+}
+
+Napi::Value NativeImportSegment::InitBarrier(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLive(env);
+  // Passed through unchecked, as librsm never validates the type.
+  int32_t type = Int32Arg(info, 0, "type");
+  return NativeBarrier::Create(this, info.This().As<Napi::Object>(), static_cast<rsm_barrier_type_t>(type));
+}
+
+Napi::Value NativeImportSegment::GetMode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLive(env);
+  rsm_barrier_mode_t mode = RSM_BARRIER_MODE_IMPLICIT;
+  int rc = backend().rsm_memseg_import_get_mode(handle_, &mode);
+  if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_get_mode");
+  return Napi::Number::New(env, static_cast<int>(mode));
+}
+
+Napi::Value NativeImportSegment::SetMode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLive(env);
+  // Unknown modes go through: the library answers RSMERR_BAD_MODE.
+  int32_t mode = Int32Arg(info, 0, "mode");
+  int rc = backend().rsm_memseg_import_set_mode(handle_, static_cast<rsm_barrier_mode_t>(mode));
+  if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_set_mode");
+  return env.Undefined();
+}
+
+Napi::Value NativeImportSegment::Disconnect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (phase_ != State::kLive) return env.Undefined();  // a second disconnect is a no-op
+  if (mapping_ != nullptr) {
+    // librsm refuses while an explicit mapping exists
+    // (RSMERR_SEG_STILL_MAPPED); ask it anyway so the error is its own, and
+    // leave the handle and its barriers as they are.
+    int rc = backend().rsm_memseg_import_disconnect(handle_);
+    if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_disconnect");
+    // It did disconnect: the mapping and barriers went with the handle.
+    for (HandleBase* child : ChildrenNewestFirst()) child->Orphan(false);
+    MarkDisconnected();
+    return env.Undefined();
+  }
+  // The barriers first: once the handle is gone they would point at freed
+  // library memory.
+  ReleaseChildren(false);
+  int rc = backend().rsm_memseg_import_disconnect(handle_);
+  if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_disconnect");
+  MarkDisconnected();
+  return env.Undefined();
+}
+
+Napi::Value NativeImportSegment::Disconnected(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), phase_ != State::kLive);
+}
+
+void NativeImportSegment::ReleaseChildren(bool teardown) {
+  for (HandleBase* child : ChildrenNewestFirst()) child->ForceRelease(teardown);
+}
+
+void NativeImportSegment::MarkDisconnected() {
+  phase_ = State::kDisconnected;
+  handle_ = nullptr;
+  mapping_ = nullptr;
+  registered_barrier_ = nullptr;
+  orphaned_barriers_.clear();
+  LeaveParent();
+}
+
+void NativeImportSegment::ForceRelease(bool teardown) {
+  if (phase_ != State::kLive) return;
+  ReleaseChildren(teardown);
+  backend().rsm_memseg_import_disconnect(handle_);
+  MarkDisconnected();
+}
+
+void NativeImportSegment::AdoptCollectedBarrier(std::unique_ptr<rsmapi_barrier_t> barrier) {
+  if (phase_ == State::kLive && barrier.get() == registered_barrier_) {
+    orphaned_barriers_.push_back(std::move(barrier));
+  }
+  // Otherwise the library holds no pointer to it: freed on return.
+}
+
+void NativeImportSegment::OnChildRemoved(HandleBase* child) {
+  if (child == static_cast<HandleBase*>(mapping_)) mapping_ = nullptr;
+}
+
+}  // namespace rsmaddon

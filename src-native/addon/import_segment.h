@@ -1,0 +1,79 @@
+// NativeImportSegment: a connection to a published segment
+// (rsm_memseg_import_connect). It owns its mapping and its barriers.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "../abi/rsmapi.h"
+#include "handle.h"
+
+namespace rsmaddon {
+
+class NativeController;
+class NativeMapping;
+
+class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public HandleBase {
+ public:
+  static const napi_type_tag kTypeTag;
+
+  static Napi::Function DefineClass(Napi::Env env, AddonState* state);
+  // Wraps a connection that just succeeded, as a child of `controller`.
+  static Napi::Object Wrap(NativeController* controller, Napi::Object controller_object,
+                           rsm_memseg_import_handle_t handle);
+
+  explicit NativeImportSegment(const Napi::CallbackInfo& info);
+  ~NativeImportSegment() override;
+
+  // JavaScript surface (lib/native.ts NativeImportSegment).
+  Napi::Value Put(const Napi::CallbackInfo& info);
+  Napi::Value Get(const Napi::CallbackInfo& info);
+  Napi::Value PutN(const Napi::CallbackInfo& info);
+  Napi::Value GetN(const Napi::CallbackInfo& info);
+  Napi::Value Map(const Napi::CallbackInfo& info);
+  Napi::Value Unmap(const Napi::CallbackInfo& info);
+  Napi::Value InitBarrier(const Napi::CallbackInfo& info);
+  Napi::Value GetMode(const Napi::CallbackInfo& info);
+  Napi::Value SetMode(const Napi::CallbackInfo& info);
+  Napi::Value Disconnect(const Napi::CallbackInfo& info);
+  Napi::Value Disconnected(const Napi::CallbackInfo& info);
+
+  void ForceRelease(bool teardown) override;
+
+  rsm_memseg_import_handle_t handle() const { return handle_; }
+  bool live() const { return phase_ == State::kLive; }
+
+  // Barrier registration, mirrored from the library: init_barrier registers
+  // its struct (replacing any other), destroy_barrier unregisters whatever
+  // is registered.
+  void BarrierRegistered(rsmapi_barrier_t* barrier) { registered_barrier_ = barrier; }
+  void BarrierUnregistered() { registered_barrier_ = nullptr; }
+  // A barrier object was collected without destroy(). If the library may
+  // still write into its struct (it is the registered one), the import keeps
+  // the struct until it disconnects; otherwise it is freed now.
+  void AdoptCollectedBarrier(std::unique_ptr<rsmapi_barrier_t> barrier);
+
+ protected:
+  void OnChildRemoved(HandleBase* child) override;
+
+ private:
+  enum class State { kLive, kDisconnected };
+
+  struct Init {
+    rsm_memseg_import_handle_t handle;
+  };
+
+  void RequireLive(Napi::Env env) const;
+  // Destroys barriers and unmaps the mapping (newest first), ignoring
+  // errors; `keep_mapping` leaves an explicit mapping alone.
+  void ReleaseChildren(bool teardown);
+  void MarkDisconnected();
+
+  rsm_memseg_import_handle_t handle_ = nullptr;
+  State phase_ = State::kDisconnected;
+  NativeMapping* mapping_ = nullptr;  // the explicit mapping, while live
+  rsmapi_barrier_t* registered_barrier_ = nullptr;
+  std::vector<std::unique_ptr<rsmapi_barrier_t>> orphaned_barriers_;
+};
+
+}  // namespace rsmaddon

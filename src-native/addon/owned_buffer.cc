@@ -1,0 +1,53 @@
+#include "owned_buffer.h"
+
+#include "errors.h"
+
+namespace rsmaddon {
+
+OwnedBuffer::~OwnedBuffer() {
+  if (ref_ != nullptr) napi_delete_reference(env_, ref_);
+}
+
+void OwnedBuffer::Create(AddonState* state, Napi::Object owner, void* data, size_t length) {
+  napi_env env = state->env;
+  napi_value buffer = nullptr;
+  // No finalizer: the handle owns the memory and frees it itself.
+  napi_status status = napi_create_external_arraybuffer(env, data, length, nullptr, nullptr, &buffer);
+  if (status == napi_no_external_buffers_allowed) {
+    throw CodedError(Napi::Env(env), "ERR_RSM_NO_EXTERNAL_BUFFERS",
+                     "this runtime does not allow external ArrayBuffers, so RSM memory cannot be shown "
+                     "to JavaScript without copying; use put/get instead of the buffer");
+  }
+  if (status != napi_ok) throw Napi::Error::New(Napi::Env(env));
+
+  Napi::Object buffer_object(env, buffer);
+  buffer_object.DefineProperty(
+      Napi::PropertyDescriptor::Value(state->owner_key.Value(), owner, napi_default));
+  owner.DefineProperty(
+      Napi::PropertyDescriptor::Value(state->buffer_key.Value(), buffer_object, napi_default));
+  env_ = env;
+  if (napi_create_reference(env, buffer, 0, &ref_) != napi_ok) {
+    ref_ = nullptr;
+    throw Napi::Error::New(Napi::Env(env));
+  }
+}
+
+Napi::Value OwnedBuffer::Get(Napi::Env env) const {
+  if (ref_ == nullptr) return env.Undefined();
+  napi_value value = nullptr;
+  if (napi_get_reference_value(env, ref_, &value) != napi_ok || value == nullptr) return env.Undefined();
+  return Napi::Value(env, value);
+}
+
+void OwnedBuffer::Detach(Napi::Env env) {
+  if (ref_ == nullptr) return;
+  napi_value value = nullptr;
+  if (napi_get_reference_value(env, ref_, &value) == napi_ok && value != nullptr) {
+    bool detached = false;
+    if (napi_is_detached_arraybuffer(env, value, &detached) == napi_ok && !detached) {
+      napi_detach_arraybuffer(env, value);
+    }
+  }
+}
+
+}  // namespace rsmaddon

@@ -1,0 +1,48 @@
+// The one external ArrayBuffer a handle shows its memory through (an export
+// segment's pages, a writable mapping's window).
+//
+// Lifetime: the buffer and its handle point at each other through hidden
+// symbol-keyed properties, so JavaScript holding either keeps both alive: a
+// view over the buffer can never outlive the handle whose finalizer would
+// free the memory under it. The handle reaches its buffer from C++ through a
+// weak reference (no root, so the pair is still collected together).
+//
+// Safety: the handle detaches the buffer before the memory goes away, so
+// old views read as empty instead of touching unmapped pages. There is never
+// a second ArrayBuffer over the same memory (it would not be detached).
+#pragma once
+
+#include <cstddef>
+
+#include "addon_state.h"
+#include "napi_include.h"
+
+namespace rsmaddon {
+
+class OwnedBuffer {
+ public:
+  OwnedBuffer() = default;
+  OwnedBuffer(const OwnedBuffer&) = delete;
+  OwnedBuffer& operator=(const OwnedBuffer&) = delete;
+  ~OwnedBuffer();
+
+  // Creates the buffer over [data, data + length) and links it with `owner`.
+  // Throws ERR_RSM_NO_EXTERNAL_BUFFERS where the runtime forbids external
+  // buffers (Electron's memory cage).
+  void Create(AddonState* state, Napi::Object owner, void* data, size_t length);
+
+  // The buffer (the same object every time), or undefined if never created.
+  Napi::Value Get(Napi::Env env) const;
+
+  // Detaches the buffer if it is still reachable. Needs a JavaScript context
+  // (not usable from finalizers or the teardown hook, nor needed there).
+  void Detach(Napi::Env env);
+
+  bool created() const { return ref_ != nullptr; }
+
+ private:
+  napi_env env_ = nullptr;
+  napi_ref ref_ = nullptr;
+};
+
+}  // namespace rsmaddon
