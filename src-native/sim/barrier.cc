@@ -1,0 +1,83 @@
+#include "barrier.h"
+
+#include "import.h"
+
+namespace rsmsim {
+
+namespace {
+
+// The common checks of open/order/close/destroy. A barrier whose segment has
+// been disconnected (or was never ours) names a dead handle.
+int BarrierSegment(rsmapi_barrier_t* barrier, ImportRec** seg) {
+  if (!barrier) return RSMERR_BAD_BARRIER_PTR;
+  if (!barrier->seg) return RSMERR_BARRIER_UNINITIALIZED;
+  *seg = LiveImport(barrier->seg);
+  return *seg ? RSM_SUCCESS : RSMERR_BAD_SEG_HNDL;
+}
+
+}  // namespace
+
+int InitBarrier(void* handle, rsm_barrier_type_t, rsmapi_barrier_t* barrier) {
+  if (!handle) return RSMERR_BAD_SEG_HNDL;
+  if (!barrier) return RSMERR_BAD_BARRIER_PTR;
+  ImportRec* seg = LiveImport(handle);
+  if (!seg) return RSMERR_BAD_SEG_HNDL;
+  // The type is accepted and ignored, and gnum is left alone, as the library does.
+  barrier->seg = handle;
+  seg->barrier.store(barrier, std::memory_order_release);
+  return RSM_SUCCESS;
+}
+
+int OpenBarrier(rsmapi_barrier_t* barrier) {
+  ImportRec* seg;
+  int rc = BarrierSegment(barrier, &seg);
+  if (rc != RSM_SUCCESS) return rc;
+  barrier->gnum = seg->connect_gen;
+  return RSM_SUCCESS;
+}
+
+int OrderBarrier(rsmapi_barrier_t* barrier) {
+  ImportRec* seg;
+  return BarrierSegment(barrier, &seg);
+}
+
+int CloseBarrier(rsmapi_barrier_t* barrier) {
+  ImportRec* seg;
+  int rc = BarrierSegment(barrier, &seg);
+  if (rc != RSM_SUCCESS) return rc;
+  if (barrier->gnum != seg->LiveGeneration()) return RSMERR_CONN_ABORTED;
+  // An exporter that died is noticed here, as the driver would on a node
+  // failure; its importers are then cut off like on unpublish.
+  CheckExporterAlive(seg);
+  if (barrier->gnum != seg->LiveGeneration()) return RSMERR_CONN_ABORTED;
+  return RSM_SUCCESS;
+}
+
+int DestroyBarrier(rsmapi_barrier_t* barrier) {
+  ImportRec* seg;
+  int rc = BarrierSegment(barrier, &seg);
+  if (rc != RSM_SUCCESS) return rc;
+  // Unregisters whatever barrier the segment has; barrier->seg stays set.
+  seg->barrier.store(nullptr, std::memory_order_release);
+  return RSM_SUCCESS;
+}
+
+int GetMode(void* handle, rsm_barrier_mode_t* mode) {
+  if (!handle) return RSMERR_BAD_SEG_HNDL;
+  ImportRec* seg = LiveImport(handle);
+  if (!seg) return RSMERR_BAD_SEG_HNDL;
+  if (!mode) return RSMERR_BAD_ADDR;
+  *mode = static_cast<rsm_barrier_mode_t>(seg->barrier_mode.load());
+  return RSM_SUCCESS;
+}
+
+int SetMode(void* handle, rsm_barrier_mode_t mode) {
+  if (!handle) return RSMERR_BAD_SEG_HNDL;
+  if (mode != RSM_BARRIER_MODE_EXPLICIT && mode != RSM_BARRIER_MODE_IMPLICIT) return RSMERR_BAD_MODE;
+  ImportRec* seg = LiveImport(handle);
+  if (!seg) return RSMERR_BAD_SEG_HNDL;
+  seg->barrier_mode.store(mode);
+  return RSM_SUCCESS;
+}
+
+}  // namespace rsmsim

@@ -1,0 +1,172 @@
+// The cluster-wide registry every simulated node shares: one file
+// RSM_SIM_DIR/fabric, mapped MAP_SHARED by every process of the cluster. It
+// plays the part of the kernel agents: which processes (nodes) are alive,
+// which segments exist and are published under which id and ACL, who imports
+// them, and the generation counters importers poll without a lock.
+//
+// All tables have a fixed size so the layout is the same in every process; a
+// process-shared robust mutex guards them, so a process killed while holding
+// it leaves a consistent registry (its entries are reaped by the next user).
+#pragma once
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <string>
+
+#include "../abi/rsmapi.h"
+
+namespace rsmsim {
+
+constexpr uint32_t kMaxProcs = 1024;
+constexpr uint32_t kMaxExports = 4096;
+constexpr uint32_t kMaxImports = 4096;
+constexpr uint32_t kMaxAcl = 64;
+constexpr uint32_t kNodeSlots = 65;  // node ids 0..64 (64 is valid in an ACL)
+constexpr size_t kCtlrNameMax = 64;
+constexpr uint32_t kNoEntry = 0xFFFFFFFFu;
+
+struct ProcEntry {
+  uint32_t in_use;
+  uint32_t incarnation;  // bumped on every claim, so entries of a previous owner never match
+  int32_t pid;
+  uint32_t node;
+  uint64_t start_time;  // /proc/<pid>/stat field 22, for diagnostics and the fallback liveness test
+};
+
+enum ExportState : uint32_t { kExportFree = 0, kExportBound = 1, kExportPublished = 2 };
+
+struct ExportEntry {
+  uint32_t state;
+  uint32_t incarnation;
+  uint32_t owner;  // process slot
+  uint32_t owner_inc;
+  uint32_t node;
+  uint32_t uid;
+  uint32_t gid;
+  uint32_t default_mode;  // 0777 & ~umask at create: the mode of a NULL ACL
+  uint32_t segid;
+  uint32_t flags;  // create flags (RSM_ALLOW_REBIND)
+  uint32_t acl_len;
+  uint32_t pad;
+  uint64_t length;
+  uint64_t serial;  // data file seg-<node>-<serial>.mem
+  uint64_t file_offset;
+  char ctlr[kCtlrNameMax];
+  rsmapi_access_entry_t acl[kMaxAcl];
+};
+
+struct ImportEntry {
+  uint32_t in_use;
+  uint32_t incarnation;
+  uint32_t owner;
+  uint32_t owner_inc;
+  uint32_t node;
+  uint32_t export_index;
+  uint32_t export_inc;
+  uint32_t mode;  // E = A & G
+  uint32_t disconnected;
+  uint32_t segid;
+  uint32_t export_node;
+  uint32_t pad;
+  char ctlr[kCtlrNameMax];
+};
+
+struct FabricLayout {
+  uint64_t magic;
+  uint32_t version;
+  uint32_t layout_size;
+  pthread_mutex_t lock;
+  uint64_t next_serial;
+  uint64_t next_auto_id[kNodeSlots];  // > 0xFFFFFFFF once exhausted
+  ProcEntry procs[kMaxProcs];
+  ExportEntry exports[kMaxExports];
+  ImportEntry imports[kMaxImports];
+  // One counter per import resource; readers load it without the lock.
+  uint16_t generation[kMaxImports];
+};
+
+class Fabric;
+
+// Holds the registry lock. If the previous holder died, the registry is made
+// consistent and swept of dead processes' entries before the holder goes on.
+class FabricLock {
+ public:
+  explicit FabricLock(Fabric& f);
+  ~FabricLock();
+  FabricLock(const FabricLock&) = delete;
+  FabricLock& operator=(const FabricLock&) = delete;
+
+ private:
+  Fabric& fabric_;
+};
+
+class Fabric {
+ public:
+  // The process-wide registry of the configured cluster, opened on first use.
+  // nullptr (and *error set) when it cannot be opened.
+  static Fabric* Get(std::string* error);
+  // Why Get fails (configuration or registry problem), or nullptr.
+  static const char* OpenError();
+
+  FabricLayout* layout() const { return layout_; }
+  ExportEntry& exp(uint32_t i) const { return layout_->exports[i]; }
+  ImportEntry& imp(uint32_t i) const { return layout_->imports[i]; }
+  uint16_t Generation(uint32_t import_index) const {
+    return __atomic_load_n(&layout_->generation[import_index], __ATOMIC_ACQUIRE);
+  }
+  uint16_t* GenerationSlot(uint32_t import_index) const { return &layout_->generation[import_index]; }
+
+  // This process's slot, claimed on first need. kNoEntry when the table is full.
+  uint32_t Self(const FabricLock&);
+  uint32_t SelfInc() const { return self_inc_; }
+
+  // Whether the process owning (slot, incarnation) is still running. Dead
+  // owners' entries are reaped by ReapIfDead.
+  bool Alive(uint32_t slot, uint32_t inc);
+  // Reaps the process in `slot` if it is dead. Returns true when it did.
+  bool ReapIfDead(const FabricLock&, uint32_t slot);
+  void Sweep(const FabricLock&);
+
+  // Force-disconnects every import of export `index`: marks it disconnected
+  // and bumps its generation, as the driver does at unpublish. Returns how
+  // many were still connected.
+  uint32_t ForceDisconnectImporters(const FabricLock&, uint32_t index);
+  // A free export / import entry, or kNoEntry.
+  uint32_t FindFreeExport(const FabricLock&) const;
+  uint32_t FindFreeImport(const FabricLock&) const;
+  // Reserves a data file serial number.
+  uint64_t NextSerial(const FabricLock&) { return layout_->next_serial++; }
+  // Frees an export entry (the caller has dealt with its importers/files).
+  void FreeExport(const FabricLock&, uint32_t index);
+  void FreeImport(const FabricLock&, uint32_t index);
+
+  std::string DataPath(uint32_t node, uint64_t serial) const;
+  const std::string& dir() const { return dir_; }
+
+  // After fork, in the child: forget the parent's process slot.
+  void ForgetSelfAfterFork();
+
+ private:
+  friend class FabricLock;
+  Fabric() = default;
+  bool Open(const std::string& dir, std::string* error);
+  void Lock();
+  void Unlock();
+  // The *Held variants run with the lock already taken (also from Lock()).
+  void ReapProcess(uint32_t slot);
+  bool ReapIfDeadHeld(uint32_t slot);
+  void SweepHeld();
+  uint32_t ForceDisconnectImportersHeld(uint32_t index);
+  bool SlotLockHeld(uint32_t slot);
+  bool TakeSlotLock(uint32_t slot);
+
+  std::string dir_;
+  FabricLayout* layout_ = nullptr;
+  int lock_fd_ = -1;  // holds this process's liveness lock; closed in a forked child
+  uint32_t self_ = kNoEntry;
+  uint32_t self_inc_ = 0;
+  pid_t self_pid_ = 0;
+};
+
+}  // namespace rsmsim

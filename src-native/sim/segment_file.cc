@@ -1,0 +1,156 @@
+#include "segment_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "../abi/rsmapi.h"
+
+namespace rsmsim {
+
+void Fd::Reset() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+void Mapping::Reset() {
+  if (addr_) munmap(addr_, len_);
+  addr_ = nullptr;
+  len_ = 0;
+}
+
+int CheckExportableRange(const void* addr, size_t len) {
+#ifdef __linux__
+  Fd fd(open("/proc/self/maps", O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return RSM_SUCCESS;  // cannot tell; the copy below still catches holes
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  uintptr_t want = reinterpret_cast<uintptr_t>(addr);
+  const uintptr_t end = want + len;
+  size_t pos = 0;
+  while (pos < text.size() && want < end) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string::npos) eol = text.size();
+    unsigned long lo = 0, hi = 0;
+    char perms[8] = {0};
+    if (sscanf(text.c_str() + pos, "%lx-%lx %4s", &lo, &hi, perms) == 3 && hi > want) {
+      if (lo > want) return RSMERR_BAD_ADDR;  // a hole in the range
+      if (perms[0] != 'r' || perms[1] != 'w') return RSMERR_PERM_DENIED;
+      want = hi;
+    }
+    pos = eol + 1;
+  }
+  return want >= end ? RSM_SUCCESS : RSMERR_BAD_ADDR;
+#else
+  return RSM_SUCCESS;
+#endif
+}
+
+int CreateDataFile(const std::string& path, const void* src, size_t len, Fd* out) {
+  Fd fd(open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+  if (!fd.valid()) return errno == EMFILE || errno == ENFILE ? RSMERR_INSUFFICIENT_RESOURCES : RSMERR_INSUFFICIENT_MEM;
+  fchmod(fd.get(), 0666);  // the umask must not keep other users' importers out
+  int rc = RSM_SUCCESS;
+  if (ftruncate(fd.get(), static_cast<off_t>(len)) != 0) rc = RSMERR_INSUFFICIENT_MEM;
+  const char* p = static_cast<const char*>(src);
+  size_t done = src ? 0 : len;  // no source: leave the file sparse
+  while (rc == RSM_SUCCESS && done < len) {
+    ssize_t n = pwrite(fd.get(), p + done, len - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) rc = errno == EFAULT ? RSMERR_BAD_ADDR : RSMERR_INSUFFICIENT_MEM;
+    else done += static_cast<size_t>(n);
+  }
+  if (rc != RSM_SUCCESS) {
+    unlink(path.c_str());
+    return rc;
+  }
+  *out = std::move(fd);
+  return RSM_SUCCESS;
+}
+
+int MapSharedAt(void* vaddr, size_t len, int fd, off_t offset) {
+  void* p = mmap(vaddr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, offset);
+  return p == MAP_FAILED ? RSMERR_INSUFFICIENT_MEM : RSM_SUCCESS;
+}
+
+namespace {
+
+// Puts the pages of `tmp` at `vaddr` in one step, so the range is never
+// unmapped in between (other threads may be touching it).
+int SwapInto(void* tmp, void* vaddr, size_t len) {
+#ifdef __linux__
+  if (mremap(tmp, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, vaddr) == MAP_FAILED) {
+    munmap(tmp, len);
+    return RSMERR_INSUFFICIENT_MEM;
+  }
+  return RSM_SUCCESS;
+#else
+  (void)tmp;
+  (void)vaddr;
+  (void)len;
+  return RSMERR_INSUFFICIENT_MEM;
+#endif
+}
+
+}  // namespace
+
+int MoveRangeToFile(void* vaddr, size_t len, int fd) {
+  void* tmp = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (tmp == MAP_FAILED) return RSMERR_INSUFFICIENT_MEM;
+  memcpy(tmp, vaddr, len);
+#ifdef __linux__
+  return SwapInto(tmp, vaddr, len);
+#else
+  munmap(tmp, len);
+  return MapSharedAt(vaddr, len, fd, 0);
+#endif
+}
+
+int MoveRangeToPrivate(void* vaddr, size_t len) {
+  void* tmp = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (tmp == MAP_FAILED) return RSMERR_INSUFFICIENT_MEM;
+  memcpy(tmp, vaddr, len);
+#ifdef __linux__
+  return SwapInto(tmp, vaddr, len);
+#else
+  void* p = mmap(vaddr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  if (p == MAP_FAILED) {
+    munmap(tmp, len);
+    return RSMERR_INSUFFICIENT_MEM;
+  }
+  memcpy(vaddr, tmp, len);
+  munmap(tmp, len);
+  return RSM_SUCCESS;
+#endif
+}
+
+bool SafeRead(void* dst, const void* src, size_t len) {
+  if (len == 0) return true;
+#ifdef __linux__
+  struct iovec local = {dst, len};
+  struct iovec remote = {const_cast<void*>(src), len};
+  ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+  if (n == static_cast<ssize_t>(len)) return true;
+  if (n >= 0 || errno == EFAULT) return false;
+  // The call itself is unavailable (seccomp, old kernel): trust the pointer.
+  memcpy(dst, src, len);
+  return true;
+#else
+  memcpy(dst, src, len);
+  return true;
+#endif
+}
+
+}  // namespace rsmsim
