@@ -11,6 +11,7 @@
  * Uses a private cluster directory under /dev/shm and removes it.
  */
 #include <dirent.h>
+#include <grp.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -469,6 +470,60 @@ static void test_fork(void) {
   munmap(buf, page);
 }
 
+/* Spec 5.1 examples with ACL entry 0624, importers of other uids/gids (needs root). */
+static int connect_as(uid_t uid, gid_t gid, rsm_memseg_id_t id, rsm_permission_t perm) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    rsmapi_controller_handle_t lb;
+    rsm_memseg_import_handle_t im;
+    if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(200);
+    if (rsm_get_controller("loopback", &lb) != RSM_SUCCESS) _exit(201);
+    int rc = rsm_memseg_import_connect(lb, 1, id, perm, &im);
+    if (rc == RSM_SUCCESS) {
+      /* E = A & G decides what may be mapped */
+      void* addr = NULL;
+      int m = rsm_memseg_import_map(im, &addr, RSM_MAP_NONE, perm, 0, page);
+      if (m != RSM_SUCCESS) _exit(150 + m % 50);
+      rsm_memseg_import_unmap(im);
+      rsm_memseg_import_disconnect(im);
+    }
+    _exit(rc);
+  }
+  return wait_child(pid);
+}
+
+static void test_other_users(void) {
+  rsmapi_controller_handle_t lb;
+  rsm_memseg_export_handle_t ex;
+  rsmapi_access_entry_t acl[1] = {{1, 0624}};
+  rsm_memseg_id_t id = 0x600200;
+  char* buf = alloc_pages(1);
+  if (geteuid() != 0) return;
+  CHECK_RC(rsm_get_controller("loopback", &lb), RSM_SUCCESS);
+  CHECK_RC(rsm_memseg_export_create(lb, &ex, buf, page, 0), RSM_SUCCESS);
+  CHECK_RC(rsm_memseg_export_publish(ex, &id, acl, 1), RSM_SUCCESS);
+  CHECK(connect_as(0, 0, id, RSM_PERM_RDWR) == RSM_SUCCESS);                 /* owner */
+  CHECK(connect_as(65534, 0, id, RSM_PERM_WRITE) == RSM_SUCCESS);            /* group: write allowed, E=0220 maps */ /* group: connects, E=0020 cannot map */
+  CHECK(connect_as(65534, 0, id, RSM_PERM_READ) == RSMERR_PERM_DENIED);      /* group read denied */
+  CHECK(connect_as(65534, 65534, id, RSM_PERM_READ) == RSM_SUCCESS);         /* other: read, E=0404 maps read */
+  CHECK(connect_as(65534, 65534, id, RSM_PERM_WRITE) == RSMERR_PERM_DENIED); /* other: write denied */
+  CHECK(connect_as(65534, 65534, id, 0) == RSM_SUCCESS);                     /* perm 0 always passes */
+  {
+    /* 0044: a non-owner may connect for reading but never map */
+    rsmapi_access_entry_t acl3[1] = {{1, 0044}};
+    CHECK_RC(rsm_memseg_export_republish(ex, acl3, 1), RSM_SUCCESS);
+    CHECK(connect_as(65534, 65534, id, RSM_PERM_READ) == 150 + RSMERR_BAD_PERMS);
+    /* republish: later connects get the new mode */
+    rsmapi_access_entry_t acl2[1] = {{1, 0}};
+    CHECK_RC(rsm_memseg_export_republish(ex, acl2, 1), RSM_SUCCESS);
+    CHECK(connect_as(65534, 65534, id, RSM_PERM_READ) == RSMERR_PERM_DENIED);
+    CHECK(connect_as(65534, 65534, id, 0) == RSM_SUCCESS);
+  }
+  CHECK_RC(rsm_memseg_export_destroy(ex), RSM_SUCCESS);
+  rsm_release_controller(lb);
+  munmap(buf, page);
+}
+
 /* ---- two processes on two nodes ---- */
 
 /* Child: node 2 importer of node 1's segment 0x400123. */
@@ -641,6 +696,7 @@ int main(int argc, char** argv) {
   test_loopback_data();
   test_permissions();
   test_fork();
+  test_other_users();
   test_two_nodes();
   test_killed_exporter(dir);
   test_segmentid_range(dir);
