@@ -39,14 +39,42 @@ Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
 
 Napi::Value GetController(const Napi::CallbackInfo& info) { return NativeController::Get(StateOf(info), info[0]); }
 
-// The environment is going away (process exit, worker termination): release
-// every handle still open, newest first, so children go before their
-// parents. No JavaScript runs any more, so buffers are not detached; the
-// finalizers that follow (in any order) find everything released and touch
-// neither parents nor children.
+// Releases every handle still open, newest first, so children go before
+// their parents.
+void ReleaseAll(AddonState* state, bool teardown) {
+  for (HandleBase* handle : state->registry.NewestFirst()) handle->ForceRelease(teardown);
+}
+
+// process.on('exit'): process.exit() ends the main thread without running
+// environment cleanup hooks, so this is where a program that exits with
+// live handles gets them released (and other processes see its exports go
+// at once, not when the simulator notices a dead process). Views are still
+// detached here: other 'exit' listeners may yet run JavaScript.
+Napi::Value ReleaseAtExit(const Napi::CallbackInfo& info) {
+  ReleaseAll(StateOf(info), false);
+  return info.Env().Undefined();
+}
+
+void ListenForExit(Napi::Env env, AddonState* state) {
+  try {
+    Napi::Value process = env.Global().Get("process");
+    if (!process.IsObject()) return;
+    Napi::Value on = process.As<Napi::Object>().Get("on");
+    if (!on.IsFunction()) return;
+    on.As<Napi::Function>().Call(
+        process, {Napi::String::New(env, "exit"), Napi::Function::New(env, ReleaseAtExit, "rsmapiReleaseAtExit", state)});
+  } catch (const Napi::Error&) {
+    // An embedder without a usable `process`: the cleanup hook still runs.
+  }
+}
+
+// The environment is going away (end of the main thread, worker exit or
+// termination): release what is still open. No JavaScript runs any more, so
+// buffers are not detached; the finalizers that follow (in any order) find
+// everything released and touch neither parents nor children.
 void Teardown(void* arg) {
   AddonState* state = static_cast<AddonState*>(arg);
-  for (HandleBase* handle : state->registry.NewestFirst()) handle->ForceRelease(true);
+  ReleaseAll(state, true);
   for (HandleBase* handle : state->registry.NewestFirst()) handle->ForgetLinks();
   state->tearing_down = true;
 }
@@ -75,6 +103,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   state->barrier_class = Napi::Persistent(barrier);
 
   napi_add_env_cleanup_hook(env, &Teardown, state);
+  ListenForExit(env, state);
 
   exports.DefineProperties({
       Napi::PropertyDescriptor::Value("setErrorFactory",

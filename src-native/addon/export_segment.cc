@@ -128,9 +128,8 @@ void NativeExportSegment::RequireIdle(Napi::Env env) const {
 }
 
 Napi::Value NativeExportSegment::Buffer(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireLive(env);
-  return buffer_.Get(env);
+  // Always the same object; after destroy() it is detached (byteLength 0).
+  return buffer_.Get(info.Env());
 }
 
 Napi::Value NativeExportSegment::Size(const Napi::CallbackInfo& info) {

@@ -81,7 +81,8 @@ void NativeMapping::RequireMapped(Napi::Env env) const {
 
 Napi::Value NativeMapping::Buffer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  RequireMapped(env);
+  // A writable mapping's buffer is always the same object; after unmap()
+  // it is detached (byteLength 0).
   if (!(perm_ & RSM_PERM_WRITE)) {
     throw CodedError(env, "ERR_RSM_READONLY_MAPPING",
                      "this mapping has no write permission, so it is not shown as an ArrayBuffer (a write "
