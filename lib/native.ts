@@ -2,9 +2,32 @@
 // primitives: they check types and ranges enough never to crash, call one
 // RSMAPI function, and throw. Validation users see, Promises and helpers live
 // in the facade (the other files of lib/).
+//
+// Errors thrown (or rejected with) besides the RsmError of a failed RSMAPI
+// call: TypeError/RangeError (codes ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE,
+// ERR_OUT_OF_RANGE) for arguments; TypeError('Illegal invocation') for a
+// method called on anything but its own kind of handle, and
+// TypeError('Illegal constructor') for `new` on a handle class; and Errors
+// with these codes:
+//   ERR_RSM_RELEASED             the handle (or its parent) was released
+//   ERR_RSM_BUSY                 publish/unpublish/republish/destroy while a
+//                                publish of the same export is in flight
+//   ERR_RSM_BACKEND_UNAVAILABLE  getController() when no backend could be loaded
+//   ERR_RSM_READONLY_MAPPING     `buffer` of a mapping without write permission
+//   ERR_RSM_NO_ACCESS            read() of a mapping made with permission 0
+//   ERR_RSM_NO_EXTERNAL_BUFFERS  the runtime forbids external ArrayBuffers
+//   ERR_RSM_NO_MEMORY            the memory for an export could not be allocated
+// Release during an operation: controller.release() while a connect, or a
+// publish on one of its exports, is in flight makes the busy handles read as
+// released at once and finishes their release when the operation returns;
+// that operation then rejects with ERR_RSM_RELEASED.
 
-/** Constructor the addon uses to throw RSMAPI failures (see errors.ts). */
-export type NativeErrorFactory = new (errno: number, syscall: string, message?: string) => Error;
+/**
+ * Constructor the addon uses to throw RSMAPI failures (see errors.ts).
+ * `detail`, when given, is context to append to the standard message (the
+ * simulator's configuration problem, for rsm_get_controller).
+ */
+export type NativeErrorFactory = new (errno: number, syscall: string, detail?: string) => Error;
 
 export interface NativeBackendInfo {
   /**
@@ -13,7 +36,10 @@ export interface NativeBackendInfo {
    * loaded (every RSMAPI call then throws, naming what is missing).
    */
   name: 'native' | 'sim' | 'none';
-  /** RSM_BACKEND as it was given (default 'auto'). */
+  /**
+   * RSM_BACKEND as it was given (default 'auto'). Any other value is
+   * reported as given, with name 'none' and a reason naming it.
+   */
   requested: 'auto' | 'native' | 'sim';
   /** The library the native loader opened; '' for the simulator. */
   library: string;
@@ -39,7 +65,9 @@ export interface NativeController {
   attr(): NativeControllerAttr;
   /**
    * rsm_export_create over `size` bytes of fresh page-aligned memory that the
-   * segment owns. Throws RangeError when size is not a positive integer.
+   * segment owns. Throws RangeError when size is not an integer from 1 to
+   * 2^40; any such size goes to the library as it is (one that is not a
+   * multiple of the page size gives RSMERR_BAD_MEM_ALIGNMENT).
    */
   createExport(size: number, flags: number): NativeExportSegment;
   /** rsm_memseg_import_connect, run off the main thread. */
@@ -144,4 +172,15 @@ export interface NativeBinding {
   getController(name: string | null): NativeController;
   /** The host page size, the alignment rsm_memseg_export_create requires. */
   readonly pageSize: number;
+  /** The handle classes, for `instanceof`; constructing one from JavaScript throws. */
+  readonly NativeController: NativeHandleClass<NativeController>;
+  readonly NativeExportSegment: NativeHandleClass<NativeExportSegment>;
+  readonly NativeImportSegment: NativeHandleClass<NativeImportSegment>;
+  readonly NativeMapping: NativeHandleClass<NativeMapping>;
+  readonly NativeBarrier: NativeHandleClass<NativeBarrier>;
+}
+
+/** A handle class: only the addon makes instances (`new` throws TypeError). */
+export interface NativeHandleClass<T> {
+  readonly prototype: T;
 }
