@@ -23,6 +23,7 @@ struct Backing {
   uint32_t node = 0;
   uint64_t serial = 0;
   int users = 0;
+  pid_t pid = 0;  // a forked child inherits the list but not the binding
 };
 
 namespace {
@@ -58,6 +59,7 @@ uint32_t DefaultMode() {
 int AttachRange(Fabric* f, char* vaddr, size_t len, uint32_t node, uint64_t serial, std::shared_ptr<Backing>* out,
                 size_t* offset) {
   for (auto& b : Backings()) {
+    if (b->pid != getpid()) continue;
     if (vaddr + len <= b->base || b->base + b->len <= vaddr) continue;
     if (vaddr >= b->base && vaddr + len <= b->base + b->len) {
       b->users++;
@@ -86,6 +88,7 @@ int AttachRange(Fabric* f, char* vaddr, size_t len, uint32_t node, uint64_t seri
   b->node = node;
   b->serial = serial;
   b->users = 1;
+  b->pid = getpid();
   Backings().push_back(b);
   *out = b;
   *offset = 0;

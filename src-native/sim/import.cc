@@ -97,6 +97,93 @@ int DriverMap(ImportRec* seg, int prot, off_t offset, size_t length, void* hint,
   return 0;
 }
 
+// The driver's part of connect, under the registry lock: find the published
+// segment, apply the ACL and user checks, enter the import and bump its
+// generation, open the data file.
+int ConnectLocked(Fabric* f, ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid, rsm_permission_t perm,
+                  ImportRec* rec, uint32_t* index_out, uint32_t* export_out, uint32_t* mode_out, uint64_t* serial_out,
+                  uint64_t* offset_out, uint64_t* length_out) {
+  FabricLock lock(*f);
+  uint32_t self = f->Self(lock);
+  if (self == kNoEntry) return RSMERR_INSUFFICIENT_RESOURCES;
+  // The exporter's side: is the id published on that node, to us?
+  uint32_t export_index = kNoEntry;
+  for (uint32_t i = 0; i < kMaxExports; ++i) {
+    const ExportEntry& e = f->exp(i);
+    if (e.state != kExportPublished || e.node != node || e.segid != segid) continue;
+    if (f->ReapIfDead(lock, e.owner)) continue;
+    export_index = i;
+    break;
+  }
+  if (export_index == kNoEntry) return RSMERR_SEG_NOT_PUBLISHED;
+  const ExportEntry& e = f->exp(export_index);
+  uint32_t granted;
+  if (e.acl_len == 0) {
+    granted = e.default_mode & 0666;
+  } else {
+    bool listed = false;
+    granted = 0;
+    for (uint32_t k = 0; k < e.acl_len; ++k)
+      if (e.acl[k].ae_node == ctlr->node) {
+        granted = e.acl[k].ae_permission & 0666;
+        listed = true;
+        break;
+      }
+    if (!listed) {
+      // A node that already shares a connection to the segment got mode 0
+      // from the republish that dropped it, rather than a refusal.
+      bool shared = false;
+      for (uint32_t k = 0; k < kMaxImports && !shared; ++k) {
+        const ImportEntry& m = f->imp(k);
+        shared = m.in_use && !m.disconnected && m.export_index == export_index && m.export_inc == e.incarnation &&
+                 m.node == ctlr->node && ctlr->name == m.ctlr;
+      }
+      if (!shared) return RSMERR_SEG_NOT_PUBLISHED_TO_NODE;
+    }
+  }
+  uint32_t mode;
+  if (!UserAllowed(perm, granted, e.uid, e.gid, &mode)) return RSMERR_PERM_DENIED;
+  if (!ctlr->loopback) {
+    uint64_t count = 0;
+    for (uint32_t k = 0; k < kMaxImports; ++k) {
+      const ImportEntry& m = f->imp(k);
+      if (m.in_use && m.node == ctlr->node && ctlr->name == m.ctlr) ++count;
+    }
+    if (count >= ctlr->attr.attr_max_import_segments) return RSMERR_INSUFFICIENT_RESOURCES;
+  }
+  uint32_t index = f->FindFreeImport(lock);
+  if (index == kNoEntry) return RSMERR_INSUFFICIENT_RESOURCES;
+  // Opened under the lock: the exporter cannot move or remove the file
+  // while it is published and we hold the registry.
+  rec->fd = Fd(open(f->DataPath(node, e.serial).c_str(), O_RDWR | O_CLOEXEC));
+  if (!rec->fd.valid()) return RSMERR_SEG_NOT_PUBLISHED;
+  ImportEntry& m = f->imp(index);
+  m.incarnation++;
+  m.owner = self;
+  m.owner_inc = f->SelfInc();
+  m.node = ctlr->node;
+  m.export_index = export_index;
+  m.export_inc = e.incarnation;
+  m.mode = mode;
+  m.disconnected = 0;
+  m.segid = segid;
+  m.export_node = node;
+  snprintf(m.ctlr, sizeof m.ctlr, "%s", ctlr->name.c_str());
+  m.in_use = 1;
+  rec->connect_gen = __atomic_add_fetch(f->GenerationSlot(index), 1, __ATOMIC_ACQ_REL);
+  rec->entry = index;
+  rec->entry_inc = m.incarnation;
+  rec->export_owner = e.owner;
+  rec->export_owner_inc = e.owner_inc;
+  *index_out = index;
+  *export_out = export_index;
+  *mode_out = mode;
+  *serial_out = e.serial;
+  *offset_out = e.file_offset;
+  *length_out = e.length;
+  return RSM_SUCCESS;
+}
+
 }  // namespace
 
 int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid, rsm_permission_t perm,
@@ -110,91 +197,15 @@ int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid
 
   ImportRec* rec = NewImport();
   if (!rec) return RSMERR_INSUFFICIENT_MEM;
-  auto fail = [&](int rc) {
+  uint32_t index = kNoEntry, export_index = kNoEntry, mode = 0;
+  uint64_t serial = 0, file_offset = 0, length = 0;
+  // Never release the record while holding the registry lock: releasing
+  // takes the process mutex, which is held elsewhere around registry calls.
+  int rc = ConnectLocked(f, ctlr, node, segid, perm, rec, &index, &export_index, &mode, &serial, &file_offset,
+                         &length);
+  if (rc != RSM_SUCCESS) {
     ReleaseHandle(rec);
     return rc;
-  };
-
-  uint32_t index, export_index, mode;
-  uint64_t serial, file_offset, length;
-  {
-    FabricLock lock(*f);
-    uint32_t self = f->Self(lock);
-    if (self == kNoEntry) return fail(RSMERR_INSUFFICIENT_RESOURCES);
-    // The exporter's side: is the id published on that node, to us?
-    export_index = kNoEntry;
-    for (uint32_t i = 0; i < kMaxExports; ++i) {
-      const ExportEntry& e = f->exp(i);
-      if (e.state != kExportPublished || e.node != node || e.segid != segid) continue;
-      if (f->ReapIfDead(lock, e.owner)) continue;
-      export_index = i;
-      break;
-    }
-    if (export_index == kNoEntry) return fail(RSMERR_SEG_NOT_PUBLISHED);
-    const ExportEntry& e = f->exp(export_index);
-    uint32_t granted;
-    if (e.acl_len == 0) {
-      granted = e.default_mode & 0666;
-    } else {
-      bool listed = false;
-      granted = 0;
-      for (uint32_t k = 0; k < e.acl_len; ++k)
-        if (e.acl[k].ae_node == ctlr->node) {
-          granted = e.acl[k].ae_permission & 0666;
-          listed = true;
-          break;
-        }
-      if (!listed) {
-        // A node that already shares a connection to the segment got mode 0
-        // from the republish that dropped it, rather than a refusal.
-        bool shared = false;
-        for (uint32_t k = 0; k < kMaxImports && !shared; ++k) {
-          const ImportEntry& m = f->imp(k);
-          shared = m.in_use && !m.disconnected && m.export_index == export_index &&
-                   m.export_inc == e.incarnation && m.node == ctlr->node && ctlr->name == m.ctlr;
-        }
-        if (!shared) return fail(RSMERR_SEG_NOT_PUBLISHED_TO_NODE);
-      }
-    }
-    if (!UserAllowed(perm, granted, e.uid, e.gid, &mode)) return fail(RSMERR_PERM_DENIED);
-    if (!ctlr->loopback) {
-      uint64_t count = 0;
-      for (uint32_t k = 0; k < kMaxImports; ++k) {
-        const ImportEntry& m = f->imp(k);
-        if (m.in_use && m.node == ctlr->node && ctlr->name == m.ctlr) ++count;
-      }
-      if (count >= ctlr->attr.attr_max_import_segments) return fail(RSMERR_INSUFFICIENT_RESOURCES);
-    }
-    index = f->FindFreeImport(lock);
-    if (index == kNoEntry) return fail(RSMERR_INSUFFICIENT_RESOURCES);
-    ImportEntry& m = f->imp(index);
-    m.incarnation++;
-    m.owner = self;
-    m.owner_inc = f->SelfInc();
-    m.node = ctlr->node;
-    m.export_index = export_index;
-    m.export_inc = e.incarnation;
-    m.mode = mode;
-    m.disconnected = 0;
-    m.segid = segid;
-    m.export_node = node;
-    snprintf(m.ctlr, sizeof m.ctlr, "%s", ctlr->name.c_str());
-    m.in_use = 1;
-    rec->connect_gen = __atomic_add_fetch(f->GenerationSlot(index), 1, __ATOMIC_ACQ_REL);
-    rec->entry = index;
-    rec->entry_inc = m.incarnation;
-    rec->export_owner = e.owner;
-    rec->export_owner_inc = e.owner_inc;
-    serial = e.serial;
-    file_offset = e.file_offset;
-    length = e.length;
-    // Opened under the lock: the exporter cannot move or remove the file
-    // while it is published and we hold the registry.
-    rec->fd = Fd(open(f->DataPath(node, serial).c_str(), O_RDWR | O_CLOEXEC));
-    if (!rec->fd.valid()) {
-      f->FreeImport(lock, index);
-      return fail(RSMERR_SEG_NOT_PUBLISHED);
-    }
   }
   rec->ctlr = ctlr;
   rec->node = node;
