@@ -99,9 +99,13 @@ int AttachRange(Fabric* f, char* vaddr, size_t len, uint32_t node, uint64_t seri
 // private memory (contents kept) and removes the file. ProcessMutex() held.
 void DetachRange(Fabric* f, const std::shared_ptr<Backing>& b) {
   if (--b->users > 0) return;
-  if (MoveRangeToPrivate(b->base, b->len) != RSM_SUCCESS)
+  const std::string path = f->DataPath(b->node, b->serial);
+  // Leave the range alone if the application has unmapped or reused it.
+  if (!RangeBackedBy(b->base, b->len, path))
+    Debug("exported range %p is no longer ours; not touching it", static_cast<void*>(b->base));
+  else if (MoveRangeToPrivate(b->base, b->len) != RSM_SUCCESS)
     Debug("could not make %p private again; it stays shared with a removed file", static_cast<void*>(b->base));
-  unlink(f->DataPath(b->node, b->serial).c_str());
+  unlink(path.c_str());
   auto& list = Backings();
   for (size_t i = 0; i < list.size(); ++i)
     if (list[i] == b) {
@@ -115,6 +119,7 @@ void DetachRange(Fabric* f, const std::shared_ptr<Backing>& b) {
 // seeing them). ProcessMutex() held. Returns the new serial or 0.
 uint64_t Relocate(Fabric* f, const std::shared_ptr<Backing>& b) {
   if (b->users != 1) return 0;
+  if (!RangeBackedBy(b->base, b->len, f->DataPath(b->node, b->serial))) return 0;
   uint64_t serial;
   {
     FabricLock lock(*f);

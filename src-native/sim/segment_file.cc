@@ -25,11 +25,13 @@ void Mapping::Reset() {
   len_ = 0;
 }
 
-int CheckExportableRange(const void* addr, size_t len) {
+namespace {
+
+std::string ReadSelfMaps() {
+  std::string text;
 #ifdef __linux__
   Fd fd(open("/proc/self/maps", O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return RSM_SUCCESS;  // cannot tell; the copy below still catches holes
-  std::string text;
+  if (!fd.valid()) return text;
   char buf[65536];
   for (;;) {
     ssize_t n = read(fd.get(), buf, sizeof buf);
@@ -37,6 +39,14 @@ int CheckExportableRange(const void* addr, size_t len) {
     if (n <= 0) break;
     text.append(buf, static_cast<size_t>(n));
   }
+#endif
+  return text;
+}
+
+// Walks the mappings covering [addr, addr+len) in address order. `visit`
+// gets (perms, path) of each; returns false at a hole.
+template <typename Visit>
+bool ForEachMapping(const std::string& text, const void* addr, size_t len, Visit visit) {
   uintptr_t want = reinterpret_cast<uintptr_t>(addr);
   const uintptr_t end = want + len;
   size_t pos = 0;
@@ -45,16 +55,55 @@ int CheckExportableRange(const void* addr, size_t len) {
     if (eol == std::string::npos) eol = text.size();
     unsigned long lo = 0, hi = 0;
     char perms[8] = {0};
-    if (sscanf(text.c_str() + pos, "%lx-%lx %4s", &lo, &hi, perms) == 3 && hi > want) {
-      if (lo > want) return RSMERR_BAD_ADDR;  // a hole in the range
-      if (perms[0] != 'r' || perms[1] != 'w') return RSMERR_PERM_DENIED;
+    int path_at = 0;
+    if (sscanf(text.c_str() + pos, "%lx-%lx %4s %*s %*s %*s %n", &lo, &hi, perms, &path_at) >= 3 && hi > want) {
+      if (lo > want) return false;
+      // Without a path the %n skip runs past the line end: no path then.
+      const size_t start = pos + static_cast<size_t>(path_at);
+      std::string path = path_at > 0 && start < eol ? text.substr(start, eol - start) : "";
+      if (!visit(perms, path)) return true;
       want = hi;
     }
     pos = eol + 1;
   }
-  return want >= end ? RSM_SUCCESS : RSMERR_BAD_ADDR;
+  return want >= end;
+}
+
+}  // namespace
+
+int CheckExportableRange(const void* addr, size_t len) {
+#ifdef __linux__
+  std::string text = ReadSelfMaps();
+  if (text.empty()) return RSM_SUCCESS;  // cannot tell; the copy into the file still catches holes
+  int rc = RSM_SUCCESS;
+  bool covered = ForEachMapping(text, addr, len, [&](const char* perms, const std::string&) {
+    if (perms[0] != 'r' || perms[1] != 'w') {
+      rc = RSMERR_PERM_DENIED;
+      return false;
+    }
+    return true;
+  });
+  if (!covered) return RSMERR_BAD_ADDR;
+  return rc;
 #else
   return RSM_SUCCESS;
+#endif
+}
+
+bool RangeBackedBy(const void* addr, size_t len, const std::string& path) {
+#ifdef __linux__
+  std::string text = ReadSelfMaps();
+  bool same = true;
+  bool covered = ForEachMapping(text, addr, len, [&](const char*, const std::string& p) {
+    same = p == path || p == path + " (deleted)";
+    return same;
+  });
+  return covered && same;
+#else
+  (void)addr;
+  (void)len;
+  (void)path;
+  return true;
 #endif
 }
 

@@ -70,6 +70,10 @@ class Mapping {
 // Returns RSM_SUCCESS or the error.
 int CheckExportableRange(const void* addr, size_t len);
 
+// Whether [addr, addr+len) is still entirely a mapping of the file `path`
+// (the application may have unmapped or reused an exported range).
+bool RangeBackedBy(const void* addr, size_t len, const std::string& path);
+
 // Creates `path` (exclusively, mode 0666 whatever the umask, so importers of
 // other users can open it), sized `len`, holding a copy of [src, src+len)
 // (zeros when src is nullptr).

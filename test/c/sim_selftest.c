@@ -265,6 +265,21 @@ static void test_export_errors(void) {
   CHECK_RC(rsm_memseg_export_destroy(ex), RSM_SUCCESS);
   CHECK_RC(rsm_memseg_export_destroy(ex), RSMERR_BAD_SEG_HNDL);
   CHECK_RC(rsm_memseg_export_destroy(ex2), RSM_SUCCESS);
+  {
+    /* the application unmapped (and reused) the range before destroy: left alone */
+    char* gone = alloc_pages(1);
+    rsm_memseg_export_handle_t ex3;
+    CHECK_RC(rsm_memseg_export_create(sci, &ex3, gone, page, 0), RSM_SUCCESS);
+    munmap(gone, page);
+    CHECK_RC(rsm_memseg_export_destroy(ex3), RSM_SUCCESS);
+    gone = alloc_pages(1);
+    CHECK_RC(rsm_memseg_export_create(sci, &ex3, gone, page, 0), RSM_SUCCESS);
+    CHECK(mmap(gone, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == gone);
+    gone[0] = 9;
+    CHECK_RC(rsm_memseg_export_destroy(ex3), RSM_SUCCESS);
+    CHECK(gone[0] == 9);
+    munmap(gone, page);
+  }
   CHECK(buf[0] == 1 && (unsigned char)buf[100] == 0x5A); /* contents kept after destroy */
   buf[0] = 2;                                            /* still writable, private again */
   rsm_release_controller(sci);
