@@ -17,6 +17,7 @@
 //   ERR_RSM_NO_ACCESS            read() of a mapping made with permission 0
 //   ERR_RSM_NO_EXTERNAL_BUFFERS  the runtime forbids external ArrayBuffers
 //   ERR_RSM_NO_MEMORY            the memory for an export could not be allocated
+//   ERR_RSM_MAP_FAILED           rsm_memseg_import_map succeeded without an address
 // Release during an operation: controller.release() while a connect, or a
 // publish on one of its exports, is in flight makes the busy handles read as
 // released at once and finishes their release when the operation returns;
@@ -119,7 +120,11 @@ export interface NativeImportSegment {
    * call there too, so its buffer is detached first).
    */
   unmap(): void;
-  /** rsm_memseg_import_map; the mapping owns the one ArrayBuffer over it. */
+  /**
+   * rsm_memseg_import_map at an address the system chooses; the mapping owns
+   * the one ArrayBuffer over it. `attr` must not include RSM_MAP_FIXED
+   * (RangeError): there is no address to fix from JavaScript.
+   */
   map(offset: number, length: number, perm: number, attr: number): NativeMapping;
   /** rsm_memseg_import_init_barrier; the barrier struct lives in native memory. */
   initBarrier(type: number): NativeBarrier;

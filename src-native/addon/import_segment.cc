@@ -173,10 +173,22 @@ Napi::Value NativeImportSegment::Map(const Napi::CallbackInfo& info) {
   size_t length = static_cast<size_t>(SizeArg(info, 1, "length", 0, kMaxSafeInteger));
   uint32_t perm = Uint32Arg(info, 2, "perm");
   uint32_t attr = Uint32Arg(info, 3, "attr");
+  // The address is always NULL (JavaScript cannot choose one), and with
+  // RSM_MAP_FIXED that means "at address 0", which a privileged process may
+  // actually get. Other bits go through; librsm ignores them.
+  if (attr & RSM_MAP_FIXED) {
+    throw ArgRangeError(env, "The \"attr\" argument must not include RSM_MAP_FIXED (0x1): the mapping's address "
+                             "cannot be chosen from JavaScript");
+  }
   void* address = nullptr;  // let the system place the mapping
   int rc = backend().rsm_memseg_import_map(handle_, &address, static_cast<rsm_attribute_t>(attr), perm,
                                            static_cast<off_t>(offset), length);
   if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_map");
+  if (address == nullptr) {
+    // Success with no address would be a library bug; never wrap it.
+    backend().rsm_memseg_import_unmap(handle_);
+    throw CodedError(env, "ERR_RSM_MAP_FAILED", "rsm_memseg_import_map reported success but returned no address");
+  }
   Napi::Object mapping = NativeMapping::Wrap(this, info.This().As<Napi::Object>(), address, offset, length, perm);
   mapping_ = NativeMapping::Unwrap(mapping);
   return mapping;
