@@ -42,12 +42,7 @@ class ConnectOp : public AsyncOp {
       controller_->FinishReleaseIfIdle();
       throw ReleasedError(env, "the controller was released while connecting; the connection was closed");
     }
-    try {
-      return NativeImportSegment::Wrap(controller_, controller_object_.Value(), import_);
-    } catch (...) {
-      backend_->rsm_memseg_import_disconnect(import_);
-      throw;
-    }
+    return NativeImportSegment::Wrap(controller_, controller_object_.Value(), import_);
   }
 
  private:

@@ -52,7 +52,14 @@ Napi::Object NativeImportSegment::Wrap(NativeController* controller, Napi::Objec
                                        rsm_memseg_import_handle_t handle) {
   AddonState* state = controller->state();
   Init init{handle};
-  Napi::Object object = NewHandle<NativeImportSegment>(state, state->import_class, &init);
+  Napi::Object object;
+  try {
+    object = NewHandle<NativeImportSegment>(state, state->import_class, &init);
+  } catch (...) {
+    // Not taken over by a handle object: close the connection here.
+    if (init.handle != nullptr) controller->backend().rsm_memseg_import_disconnect(init.handle);
+    throw;
+  }
   NativeImportSegment::Unwrap(object)->JoinParent(controller, controller_object);
   return object;
 }

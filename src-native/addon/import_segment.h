@@ -18,7 +18,8 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   static const napi_type_tag kTypeTag;
 
   static Napi::Function DefineClass(Napi::Env env, AddonState* state);
-  // Wraps a connection that just succeeded, as a child of `controller`.
+  // Wraps a connection that just succeeded, as a child of `controller`. If
+  // that fails the connection is closed before the exception propagates.
   static Napi::Object Wrap(NativeController* controller, Napi::Object controller_object,
                            rsm_memseg_import_handle_t handle);
 
