@@ -65,9 +65,10 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   };
 
   void RequireLive(Napi::Env env) const;
-  // Destroys barriers and unmaps the mapping (newest first), ignoring
-  // errors; `keep_mapping` leaves an explicit mapping alone.
+  // Destroys the barriers and unmaps the mapping (newest first), whatever
+  // the library answers.
   void ReleaseChildren(bool teardown);
+  // The connection is gone: forget the handle and give up the controller.
   void MarkDisconnected();
 
   rsm_memseg_import_handle_t handle_ = nullptr;
