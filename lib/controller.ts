@@ -6,6 +6,7 @@ import { binding } from './binding';
 import { ExportFlags, Permission } from './constants';
 import { ExportSegment } from './export-segment';
 import { ImportSegment } from './import-segment';
+import { LocalMemory } from './local-memory';
 import type { NativeController } from './native';
 import * as check from './validate';
 
@@ -23,10 +24,16 @@ export interface ControllerAttributes {
 }
 
 export interface ExportOptions {
-  /** RSM_ALLOW_REBIND: the segment's memory may later be swapped by rebind. */
+  /** RSM_ALLOW_REBIND: the segment's memory may later be swapped by rebind(). */
   allowRebind?: boolean;
   /** RSM_CREATE_SEG_DONTWAIT: publishing does not wait for interconnect resources. */
   dontWait?: boolean;
+  /**
+   * Raw rsm_memseg_export_create flag bits, or-ed with the two above. The
+   * driver ignores bits it does not know; RSM_LOCK_OPS, which a manual page
+   * mentions, is defined by no illumos header and has no effect.
+   */
+  flags?: number;
 }
 
 export interface ConnectOptions {
@@ -62,6 +69,7 @@ export class Controller {
     let flags = 0;
     if (check.boolean(opts.allowRebind, 'options.allowRebind')) flags |= ExportFlags.ALLOW_REBIND;
     if (check.boolean(opts.dontWait, 'options.dontWait')) flags |= ExportFlags.CREATE_SEG_DONTWAIT;
+    if (opts.flags !== undefined) flags = (flags | check.uint32(opts.flags, 'options.flags')) >>> 0;
     return new ExportSegment(this.native.createExport(size, flags), this);
   }
 
@@ -77,6 +85,16 @@ export class Controller {
     const permission = opts.permission === undefined ? Permission.RDWR : check.uint32(opts.permission, 'options.permission');
     const native = await this.native.connect(node, segmentId, permission);
     return new ImportSegment(native, this, node, segmentId, permission);
+  }
+
+  /**
+   * rsm_create_localmemory_handle over `size` bytes of new page-aligned
+   * memory the handle owns and shows as `bytes`: local memory that
+   * scatter/gather entries (ImportSegment.putv / getv) can name.
+   */
+  createLocalMemory(size: number): LocalMemory {
+    check.integer(size, 'size', 1, 2 ** 40, 'RSMERR_BAD_LENGTH');
+    return new LocalMemory(this.native.createLocalMemory(size), this);
   }
 
   /** rsm_release_controller, after releasing every segment still open through it. Idempotent. */

@@ -84,6 +84,20 @@ export class ExportSegment {
   }
 
   /**
+   * rsm_memseg_export_rebind: moves the segment onto new page-aligned
+   * memory. The contents are copied over first, so `bytes` keeps its data;
+   * what changes is where it lives. Views taken before the rebind are
+   * detached (they read as empty) before the old memory is freed; take new
+   * ones from `bytes`. Importers stay connected; mappings they make from now
+   * on show the new memory (what they see through older mappings is
+   * undefined, as on the real driver). Needs `allowRebind` at create
+   * (RSMERR_REBIND_NOT_ALLOWED otherwise).
+   */
+  rebind(): void {
+    this.native.rebind();
+  }
+
+  /**
    * rsm_memseg_export_destroy (unpublishing first if needed, which
    * disconnects importers), then frees the memory; `bytes` becomes empty.
    * Idempotent.

@@ -2,12 +2,14 @@
 // (rsm_memseg_import_*). Data moves by put/get (copies, straight from and
 // into the caller's typed arrays) or through a mapping (no copy).
 
+import { pageSize } from './backend';
 import { Barrier } from './barrier';
-import { BarrierMode, BarrierType, MapAttribute, Permission } from './constants';
+import { BarrierMode, BarrierType, Limits, MapAttribute, Permission } from './constants';
 import type { Controller } from './controller';
-import { codedError } from './errors';
+import { codedError, RsmError } from './errors';
+import { LocalMemory } from './local-memory';
 import { Mapping } from './mapping';
-import type { NativeImportSegment } from './native';
+import type { NativeImportSegment, NativeIoEntry } from './native';
 import * as check from './validate';
 
 export interface MapOptions {
@@ -17,7 +19,37 @@ export interface MapOptions {
   length: number;
   /** Permission.RDWR (default), Permission.READ or Permission.WRITE. */
   permission?: number;
+  /**
+   * RSM_MAP_FIXED: map at an address fixed in advance (a range the addon
+   * reserves for it) rather than one the system picks. Makes no difference
+   * to JavaScript; there for programs that test that path of their library.
+   */
+  fixed?: boolean;
 }
+
+/** One scatter/gather entry: `length` bytes between local memory and the segment. */
+export interface IoEntry {
+  /** A LocalMemory (sent as a local memory handle) or any typed array / DataView (sent by address). */
+  local: LocalMemory | ArrayBufferView;
+  /** Where in `local` (default 0). */
+  localOffset?: number;
+  /**
+   * Where in the segment. As in librsm, relative to the start of the
+   * mapping when the connection has an explicit mapping (of a window);
+   * otherwise a segment offset.
+   */
+  remoteOffset: number;
+  /** Bytes to move (default: the rest of `local` after localOffset). */
+  length?: number;
+}
+
+export interface ScatterGatherOptions {
+  /** RSM_IMPLICIT_SIGPOST: after a successful transfer, post an interrupt signal to the exporter. */
+  signal?: boolean;
+}
+
+/** rsm_scat_gath_t flags. */
+const IMPLICIT_SIGPOST = 0x01;
 
 type Bits = 8 | 16 | 32 | 64;
 
@@ -37,6 +69,13 @@ export class ImportSegment {
    */
   readonly barrier: Barrier;
   #mapping: Mapping | undefined;
+  /**
+   * The mapping the facade made itself for a read-only or write-only
+   * connection (see #prepare), from segment offset 0; never shown.
+   */
+  #autoMapping: Mapping | undefined;
+  /** The segment's length once learnt (librsm does not tell importers). */
+  #knownSize: number | undefined;
 
   /** @internal */
   constructor(native: NativeImportSegment, controller: Controller, node: number, segmentId: number, permission: number) {
@@ -50,12 +89,16 @@ export class ImportSegment {
 
   /** rsm_memseg_import_put: writes all of `data` at segment `offset`. */
   put(offset: number, data: ArrayBufferView): void {
-    this.native.put(check.offset(offset), check.view(data, 'data'));
+    const at = check.offset(offset);
+    const view = check.view(data, 'data');
+    this.#transfer(at + view.byteLength, () => this.native.put(at, view));
   }
 
   /** rsm_memseg_import_get: fills `target` from segment `offset`; returns `target`. */
   get<T extends ArrayBufferView>(offset: number, target: T): T {
-    this.native.get(check.offset(offset), check.view(target, 'target'));
+    const at = check.offset(offset);
+    const view = check.view(target, 'target');
+    this.#transfer(at + view.byteLength, () => this.native.get(at, view));
     return target;
   }
 
@@ -92,6 +135,33 @@ export class ImportSegment {
     return this.#getN(64, offset, target, 'BigUint64Array, BigInt64Array or Float64Array');
   }
 
+  /** `count` elements of 8/16/32/64 bits from segment `offset`, one access each, as a new array. */
+  read8(offset: number, count: number): Uint8Array {
+    return this.get8(offset, new Uint8Array(check.length(count, 'count')));
+  }
+  read16(offset: number, count: number): Uint16Array {
+    return this.get16(offset, new Uint16Array(check.length(count, 'count')));
+  }
+  read32(offset: number, count: number): Uint32Array {
+    return this.get32(offset, new Uint32Array(check.length(count, 'count')));
+  }
+  read64(offset: number, count: number): BigUint64Array {
+    return this.get64(offset, new BigUint64Array(check.length(count, 'count')));
+  }
+
+  /**
+   * rsm_memseg_import_putv: up to 16 transfers from local memory into the
+   * segment in one call. Returns the number of entries not done (0).
+   */
+  putv(entries: readonly IoEntry[], options?: ScatterGatherOptions): number {
+    return this.#scatterGather(true, entries, options);
+  }
+
+  /** rsm_memseg_import_getv: up to 16 transfers from the segment into local memory. */
+  getv(entries: readonly IoEntry[], options?: ScatterGatherOptions): number {
+    return this.#scatterGather(false, entries, options);
+  }
+
   /**
    * rsm_memseg_import_map: maps a window of the segment. One mapping per
    * connection; a put/get before it maps the whole segment implicitly, after
@@ -102,7 +172,10 @@ export class ImportSegment {
     const offset = opts.offset === undefined ? 0 : check.offset(opts.offset, 'options.offset');
     const length = check.length(opts.length, 'options.length');
     const permission = opts.permission === undefined ? Permission.RDWR : check.uint32(opts.permission, 'options.permission');
-    const mapping = new Mapping(this.native.map(offset, length, permission, MapAttribute.NONE));
+    const attr = check.boolean(opts.fixed, 'options.fixed') ? MapAttribute.FIXED : MapAttribute.NONE;
+    // The facade's own mapping gives way to the caller's.
+    this.#dropAutoMapping();
+    const mapping = new Mapping(this.native.map(offset, length, permission, attr));
     this.#mapping = mapping;
     return mapping;
   }
@@ -116,6 +189,10 @@ export class ImportSegment {
   unmap(): void {
     if (this.#mapping !== undefined && !this.#mapping.unmapped) {
       this.#mapping.unmap();
+      return;
+    }
+    if (this.#autoMapping !== undefined && !this.#autoMapping.unmapped) {
+      this.#dropAutoMapping();
       return;
     }
     this.native.unmap();
@@ -137,6 +214,7 @@ export class ImportSegment {
    * Idempotent.
    */
   disconnect(): void {
+    if (!this.native.disconnected) this.#dropAutoMapping();
     this.native.disconnect();
   }
 
@@ -151,13 +229,163 @@ export class ImportSegment {
   }
 
   #putN(bits: Bits, offset: number, values: ArrayBufferView, kinds: string): void {
-    this.native.putN(bits, check.offset(offset), elements(values, bits, 'values', kinds));
+    const at = check.offset(offset);
+    const view = elements(values, bits, 'values', kinds);
+    this.#transfer(at + view.byteLength, () => this.native.putN(bits, at, view));
   }
 
   #getN<T extends ArrayBufferView>(bits: Bits, offset: number, target: T, kinds: string): T {
-    this.native.getN(bits, check.offset(offset), elements(target, bits, 'target', kinds));
+    const at = check.offset(offset);
+    const view = elements(target, bits, 'target', kinds);
+    this.#transfer(at + view.byteLength, () => this.native.getN(bits, at, view));
     return target;
   }
+
+  #scatterGather(put: boolean, entries: readonly IoEntry[], options: ScatterGatherOptions | undefined): number {
+    const opts = check.object<ScatterGatherOptions>(options, 'options');
+    const flags = check.boolean(opts.signal, 'options.signal') ? IMPLICIT_SIGPOST : 0;
+    const list = ioEntries(entries);
+    const end = list.reduce((max, e) => Math.max(max, e.remoteOffset + e.length), 0);
+    return this.#transfer(end, () => (put ? this.native.putv(list, flags) : this.native.getv(list, flags)));
+  }
+
+  /**
+   * Runs a data transfer that touches the segment up to byte `end`. librsm
+   * moves data only through a mapping and, when there is none, maps the
+   * whole segment for reading *and* writing, which a connection made with
+   * only READ or only WRITE may not do (RSMERR_BAD_PERMS). For those the
+   * facade first maps the segment itself with the connection's own
+   * permission; the library then judges the transfer (a put on a read-only
+   * connection is its RSMERR_PERM_DENIED). Where that mapping is refused the
+   * library's own error comes through, with what to do added.
+   */
+  #transfer<R>(end: number, run: () => R): R {
+    const refusal = this.#prepare(end);
+    try {
+      return run();
+    } catch (e) {
+      if (refusal !== undefined && e instanceof RsmError) {
+        e.message += ` (${explainRefusal(this.permission, refusal)})`;
+      }
+      throw e;
+    }
+  }
+
+  /** Maps for a READ-only or WRITE-only connection; returns the map error if refused. */
+  #prepare(end: number): RsmError | undefined {
+    const p = this.permission;
+    if ((p !== Permission.READ && p !== Permission.WRITE) || this.native.disconnected) return undefined;
+    if (this.#mapping !== undefined && !this.#mapping.unmapped) return undefined;  // the caller's window rules
+    const page = pageSize;
+    let want = Math.max(page, Math.ceil(end / page) * page);
+    if (this.#knownSize !== undefined) want = Math.min(want, this.#knownSize);
+    const have = this.#autoMapping !== undefined && !this.#autoMapping.unmapped ? this.#autoMapping.length : 0;
+    if (have >= want) return undefined;
+    this.#dropAutoMapping();
+    const first = this.#tryMap(want);
+    if (first === undefined) return undefined;
+    if (first.code !== 'RSMERR_BAD_LENGTH') {
+      if (have > 0) this.#tryMap(have);
+      return first;
+    }
+    // Past the end of the segment: find its length (whole pages, between
+    // what mapped before and what did not) and map all of it, so the library
+    // reports the range itself (RSMERR_BAD_OFFSET), as for other connections.
+    let lo = have / page;
+    let hi = want / page;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      const failure = this.#tryMap(mid * page);
+      if (failure === undefined) {
+        lo = mid;
+        this.#dropAutoMapping();
+      } else if (failure.code === 'RSMERR_BAD_LENGTH') {
+        hi = mid;
+      } else {
+        return failure;
+      }
+    }
+    this.#knownSize = lo * page;
+    if (lo > 0) return this.#tryMap(lo * page);
+    return undefined;
+  }
+
+  #tryMap(length: number): RsmError | undefined {
+    try {
+      this.#autoMapping = new Mapping(this.native.map(0, length, this.permission, MapAttribute.NONE));
+      return undefined;
+    } catch (e) {
+      if (e instanceof RsmError) return e;
+      throw e;
+    }
+  }
+
+  #dropAutoMapping(): void {
+    const m = this.#autoMapping;
+    this.#autoMapping = undefined;
+    if (m !== undefined && !m.unmapped) m.unmap();
+  }
+}
+
+function explainRefusal(permission: number, refusal: RsmError): string {
+  const kind = permission === Permission.READ ? 'read-only' : 'write-only';
+  const what = permission === Permission.READ ? 'reading' : 'writing';
+  let advice: string;
+  if (refusal.code === 'RSMERR_BAD_PERMS') {
+    advice =
+      'the mode the exporter granted this node lacks the owner bit for it (an access-list entry such as 0o044 ' +
+      'lets a non-owner connect but never map); ask the exporter for an entry with owner bits, e.g. 0o644';
+  } else if (refusal.code === 'RSMERR_CONN_ABORTED') {
+    advice = 'the connection was torn down; disconnect() and connect again';
+  } else {
+    advice = 'map() a window yourself and transfer within it';
+  }
+  return `librsm moves data only through a mapping; this ${kind} connection was to be mapped for ${what}, ` +
+    `but rsm_memseg_import_map answered ${refusal.code}: ${advice}`;
+}
+
+/** Checks scatter/gather entries and fills in their defaults. */
+function ioEntries(entries: unknown): NativeIoEntry[] {
+  if (!Array.isArray(entries)) {
+    throw codedError(new TypeError(`entries must be an array, got ${check.describe(entries)}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  if (entries.length === 0 || entries.length > Limits.MAX_SGIO_REQUESTS) {
+    throw codedError(
+      new RangeError(`entries must hold 1 to ${Limits.MAX_SGIO_REQUESTS} entries, got ${entries.length}`),
+      'RSMERR_BAD_SGIO',
+    );
+  }
+  return entries.map((raw: unknown, i): NativeIoEntry => {
+    const name = `entries[${i}]`;
+    if (raw === null || typeof raw !== 'object') {
+      throw codedError(new TypeError(`${name} must be an object { local, remoteOffset }`), 'ERR_INVALID_ARG_TYPE');
+    }
+    const e = raw as Partial<IoEntry>;
+    let size: number;
+    let local: NativeIoEntry['local'];
+    if (e.local instanceof LocalMemory) {
+      size = e.local.size;
+      local = e.local.native;
+    } else if (ArrayBuffer.isView(e.local)) {
+      size = e.local.byteLength;
+      local = e.local;
+    } else {
+      throw codedError(
+        new TypeError(`${name}.local must be a LocalMemory or a TypedArray/DataView, got ${check.describe(e.local)}`),
+        'ERR_INVALID_ARG_TYPE',
+      );
+    }
+    const localOffset = e.localOffset === undefined ? 0 : check.length(e.localOffset, `${name}.localOffset`);
+    const remoteOffset = check.offset(e.remoteOffset, `${name}.remoteOffset`);
+    const length = e.length === undefined ? Math.max(0, size - localOffset) : check.length(e.length, `${name}.length`);
+    if (localOffset + length > size) {
+      throw codedError(
+        new RangeError(`${name}: ${length} bytes at local offset ${localOffset} run past the ${size}-byte local memory`),
+        'ERR_OUT_OF_RANGE',
+      );
+    }
+    return { local, localOffset, remoteOffset, length };
+  });
 }
 
 /** A typed array whose element width is `bits`. */

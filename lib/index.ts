@@ -14,3 +14,6 @@ export { ImportSegment } from './import-segment';
 export type { MapOptions } from './import-segment';
 export { Mapping } from './mapping';
 export { Barrier } from './barrier';
+export { LocalMemory } from './local-memory';
+export { getTopology, segmentIdRange } from './topology';
+export type { RemoteController, SegmentIdRange, Topology, TopologyController } from './topology';

@@ -74,6 +74,11 @@ export interface NativeController {
   /** rsm_memseg_import_connect, run off the main thread. */
   connect(node: number, segmentId: number, perm: number): Promise<NativeImportSegment>;
   /**
+   * rsm_create_localmemory_handle over `size` bytes (1 to 2^40) of fresh
+   * page-aligned memory the handle owns; a child of the controller.
+   */
+  createLocalMemory(size: number): NativeLocalMemory;
+  /**
    * Releases every child handle still live (newest first), then calls
    * rsm_release_controller. A second call does nothing.
    */
@@ -98,6 +103,13 @@ export interface NativeExportSegment {
   unpublish(): void;
   /** rsm_memseg_export_republish. */
   republish(acl: Uint32Array | null): void;
+  /**
+   * rsm_memseg_export_rebind onto new page-aligned memory holding a copy of
+   * the current contents. On success the old `buffer` is detached before
+   * its memory is freed and `buffer` is a new ArrayBuffer over the new
+   * memory; on failure nothing changes.
+   */
+  rebind(): void;
   /** Detaches `buffer`, calls rsm_memseg_export_destroy, frees the memory. Idempotent. */
   destroy(): void;
   readonly destroyed: boolean;
@@ -114,6 +126,15 @@ export interface NativeImportSegment {
   putN(bits: number, offset: number, source: ArrayBufferView): void;
   getN(bits: number, offset: number, target: ArrayBufferView): void;
   /**
+   * rsm_memseg_import_putv / getv. Each entry names local memory (a
+   * NativeLocalMemory, sent as RSM_HANDLE_TYPE, or a view, sent as
+   * RSM_VA_TYPE with its own address) and must lie inside it (RangeError);
+   * remote offsets and the entry count go to the library as given. Returns
+   * io_residual_count; a failure's RsmError carries it as `residualCount`.
+   */
+  putv(entries: readonly NativeIoEntry[], flags: number): number;
+  getv(entries: readonly NativeIoEntry[], flags: number): number;
+  /**
    * rsm_memseg_import_unmap on the segment: removes the implicit mapping a
    * put/get made (RSMERR_SEG_NOT_MAPPED when there is none). An explicit
    * mapping is unmapped through its NativeMapping (the addon routes this
@@ -121,9 +142,9 @@ export interface NativeImportSegment {
    */
   unmap(): void;
   /**
-   * rsm_memseg_import_map at an address the system chooses; the mapping owns
-   * the one ArrayBuffer over it. `attr` must not include RSM_MAP_FIXED
-   * (RangeError): there is no address to fix from JavaScript.
+   * rsm_memseg_import_map; the mapping owns the one ArrayBuffer over it.
+   * Without RSM_MAP_FIXED the system chooses the address; with it the addon
+   * passes an inaccessible range it reserved, which the mapping replaces.
    */
   map(offset: number, length: number, perm: number, attr: number): NativeMapping;
   /** rsm_memseg_import_init_barrier; the barrier struct lives in native memory. */
@@ -158,6 +179,33 @@ export interface NativeMapping {
   readonly unmapped: boolean;
 }
 
+/** One scatter/gather entry (rsm_iovec_t). */
+export interface NativeIoEntry {
+  local: NativeLocalMemory | ArrayBufferView;
+  localOffset: number;
+  remoteOffset: number;
+  length: number;
+}
+
+export interface NativeLocalMemory {
+  /** The memory as one external ArrayBuffer (always the same object); detached by free(). */
+  readonly buffer: ArrayBuffer;
+  readonly size: number;
+  /** Detaches `buffer`, rsm_free_localmemory_handle, frees the memory. Idempotent. */
+  free(): void;
+  readonly freed: boolean;
+}
+
+/** rsm_topology_t, flattened. Hardware addresses are 64-bit (rsm_addr_t). */
+export interface NativeTopology {
+  localNode: number;
+  controllers: Array<{
+    name: string;
+    hwaddr: bigint;
+    remotes: Array<{ node: number; name: string; hwaddr: bigint; state: number }>;
+  }>;
+}
+
 export interface NativeBarrier {
   /** rsm_memseg_import_open_barrier / order / close. */
   open(): void;
@@ -175,6 +223,10 @@ export interface NativeBinding {
   backendInfo(): NativeBackendInfo;
   /** rsm_get_controller; null means the default (loopback). */
   getController(name: string | null): NativeController;
+  /** rsm_get_interconnect_topology, copied out; the block is freed at once. */
+  topology(): NativeTopology;
+  /** rsm_get_segmentid_range. */
+  segmentIdRange(appid: string): { base: number; length: number };
   /** The host page size, the alignment rsm_memseg_export_create requires. */
   readonly pageSize: number;
   /** The handle classes, for `instanceof`; constructing one from JavaScript throws. */
@@ -183,6 +235,7 @@ export interface NativeBinding {
   readonly NativeImportSegment: NativeHandleClass<NativeImportSegment>;
   readonly NativeMapping: NativeHandleClass<NativeMapping>;
   readonly NativeBarrier: NativeHandleClass<NativeBarrier>;
+  readonly NativeLocalMemory: NativeHandleClass<NativeLocalMemory>;
 }
 
 /** A handle class: only the addon makes instances (`new` throws TypeError). */

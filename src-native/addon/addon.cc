@@ -10,7 +10,9 @@
 #include "errors.h"
 #include "export_segment.h"
 #include "import_segment.h"
+#include "local_memory.h"
 #include "mapping.h"
+#include "topology.h"
 
 namespace rsmaddon {
 namespace {
@@ -38,6 +40,10 @@ Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value GetController(const Napi::CallbackInfo& info) { return NativeController::Get(StateOf(info), info[0]); }
+
+Napi::Value GetTopology(const Napi::CallbackInfo& info) { return Topology(StateOf(info), info); }
+
+Napi::Value GetSegmentIdRange(const Napi::CallbackInfo& info) { return SegmentIdRange(StateOf(info), info); }
 
 // Releases every handle still open, newest first, so children go before
 // their parents.
@@ -101,6 +107,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   state->import_class = Napi::Persistent(import_segment);
   state->mapping_class = Napi::Persistent(mapping);
   state->barrier_class = Napi::Persistent(barrier);
+  Napi::Function local_memory = NativeLocalMemory::DefineClass(env, state);
+  state->local_memory_class = Napi::Persistent(local_memory);
 
   napi_add_env_cleanup_hook(env, &Teardown, state);
   ListenForExit(env, state);
@@ -122,6 +130,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       Napi::PropertyDescriptor::Value("NativeImportSegment", import_segment, napi_enumerable),
       Napi::PropertyDescriptor::Value("NativeMapping", mapping, napi_enumerable),
       Napi::PropertyDescriptor::Value("NativeBarrier", barrier, napi_enumerable),
+      Napi::PropertyDescriptor::Value("NativeLocalMemory", local_memory, napi_enumerable),
+      Napi::PropertyDescriptor::Value("topology", Napi::Function::New(env, GetTopology, "topology", state),
+                                      napi_enumerable),
+      Napi::PropertyDescriptor::Value("segmentIdRange",
+                                      Napi::Function::New(env, GetSegmentIdRange, "segmentIdRange", state),
+                                      napi_enumerable),
   });
   return exports;
 }

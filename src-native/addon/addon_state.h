@@ -29,6 +29,7 @@ struct AddonState {
   Napi::FunctionReference import_class;
   Napi::FunctionReference mapping_class;
   Napi::FunctionReference barrier_class;
+  Napi::FunctionReference local_memory_class;
 
   // Handle constructors accept only this value (never exposed to JavaScript)
   // as their first argument, so `new NativeController()` cannot make one.

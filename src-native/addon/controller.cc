@@ -5,6 +5,7 @@
 #include "args.h"
 #include "export_segment.h"
 #include "import_segment.h"
+#include "local_memory.h"
 #include "operations.h"
 
 namespace rsmaddon {
@@ -18,6 +19,7 @@ Napi::Function NativeController::DefineClass(Napi::Env env, AddonState* state) {
           MethodProperty<NativeController, &NativeController::Attr>("attr"),
           MethodProperty<NativeController, &NativeController::CreateExport>("createExport"),
           MethodProperty<NativeController, &NativeController::Connect>("connect"),
+          MethodProperty<NativeController, &NativeController::CreateLocalMemory>("createLocalMemory"),
           MethodProperty<NativeController, &NativeController::Release>("release"),
           GetterProperty<NativeController, &NativeController::Released>("released"),
       },
@@ -121,6 +123,14 @@ Napi::Value NativeController::Connect(const Napi::CallbackInfo& info) {
   uint32_t segment_id = Uint32Arg(info, 1, "segmentId");
   uint32_t perm = Uint32Arg(info, 2, "perm");
   return StartConnect(this, info.This().As<Napi::Object>(), node, segment_id, perm);
+}
+
+Napi::Value NativeController::CreateLocalMemory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLive(env);
+  // Same bound as createExport: whole pages of it cannot overflow.
+  size_t size = static_cast<size_t>(SizeArg(info, 0, "size", 1, 1099511627776.0));
+  return NativeLocalMemory::Create(this, info.This().As<Napi::Object>(), size);
 }
 
 Napi::Value NativeController::Release(const Napi::CallbackInfo& info) {

@@ -23,6 +23,7 @@ class NativeController : public Napi::ObjectWrap<NativeController>, public Handl
   Napi::Value Attr(const Napi::CallbackInfo& info);
   Napi::Value CreateExport(const Napi::CallbackInfo& info);
   Napi::Value Connect(const Napi::CallbackInfo& info);
+  Napi::Value CreateLocalMemory(const Napi::CallbackInfo& info);
   Napi::Value Release(const Napi::CallbackInfo& info);
   Napi::Value Released(const Napi::CallbackInfo& info);
 

@@ -36,6 +36,7 @@ Napi::Function NativeExportSegment::DefineClass(Napi::Env env, AddonState* state
                                         MethodProperty<T, &T::Publish>("publish"),
                                         MethodProperty<T, &T::Unpublish>("unpublish"),
                                         MethodProperty<T, &T::Republish>("republish"),
+                                        MethodProperty<T, &T::Rebind>("rebind"),
                                         MethodProperty<T, &T::Destroy>("destroy"),
                                         GetterProperty<T, &T::Destroyed>("destroyed"),
                                     },

@@ -32,6 +32,8 @@ class NativeExportSegment : public Napi::ObjectWrap<NativeExportSegment>, public
   Napi::Value Publish(const Napi::CallbackInfo& info);
   Napi::Value Unpublish(const Napi::CallbackInfo& info);
   Napi::Value Republish(const Napi::CallbackInfo& info);
+  // rsm_memseg_export_rebind onto new memory (export_rebind.cc).
+  Napi::Value Rebind(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
   Napi::Value Destroyed(const Napi::CallbackInfo& info);
 

@@ -1,5 +1,8 @@
 #include "import_segment.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <utility>
 
 #include "args.h"
@@ -19,6 +22,8 @@ Napi::Function NativeImportSegment::DefineClass(Napi::Env env, AddonState* state
                                         MethodProperty<T, &T::Get>("get"),
                                         MethodProperty<T, &T::PutN>("putN"),
                                         MethodProperty<T, &T::GetN>("getN"),
+                                        MethodProperty<T, &T::PutV>("putv"),
+                                        MethodProperty<T, &T::GetV>("getv"),
                                         MethodProperty<T, &T::Map>("map"),
                                         MethodProperty<T, &T::Unmap>("unmap"),
                                         MethodProperty<T, &T::InitBarrier>("initBarrier"),
@@ -180,17 +185,30 @@ Napi::Value NativeImportSegment::Map(const Napi::CallbackInfo& info) {
   size_t length = static_cast<size_t>(SizeArg(info, 1, "length", 0, kMaxSafeInteger));
   uint32_t perm = Uint32Arg(info, 2, "perm");
   uint32_t attr = Uint32Arg(info, 3, "attr");
-  // The address is always NULL (JavaScript cannot choose one), and with
-  // RSM_MAP_FIXED that means "at address 0", which a privileged process may
-  // actually get. Other bits go through; librsm ignores them.
-  if (attr & RSM_MAP_FIXED) {
-    throw ArgRangeError(env, "The \"attr\" argument must not include RSM_MAP_FIXED (0x1): the mapping's address "
-                             "cannot be chosen from JavaScript");
+  // JavaScript cannot name an address, and RSM_MAP_FIXED with NULL would
+  // mean "at address 0" (which a privileged process really gets). So for
+  // RSM_MAP_FIXED the addon reserves an inaccessible range of its own and
+  // passes that: the fixed mapping replaces the reservation, and a failed
+  // map gives it back. Other bits go through; librsm ignores them.
+  void* address = nullptr;  // without RSM_MAP_FIXED: let the system place the mapping
+  void* reservation = nullptr;
+  size_t reserved = 0;
+  if ((attr & RSM_MAP_FIXED) && length > 0) {
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    reserved = (length + page - 1) / page * page;
+    address = mmap(nullptr, reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (address == MAP_FAILED) {
+      throw RsmError(env, RSMERR_INSUFFICIENT_RESOURCES, "rsm_memseg_import_map",
+                     "no address range could be reserved for RSM_MAP_FIXED");
+    }
+    reservation = address;
   }
-  void* address = nullptr;  // let the system place the mapping
   int rc = backend().rsm_memseg_import_map(handle_, &address, static_cast<rsm_attribute_t>(attr), perm,
                                            static_cast<off_t>(offset), length);
-  if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_map");
+  if (rc != RSM_SUCCESS) {
+    if (reservation != nullptr) munmap(reservation, reserved);
+    throw RsmError(env, rc, "rsm_memseg_import_map");
+  }
   if (address == nullptr) {
     // Success with no address would be a library bug; never wrap it.
     backend().rsm_memseg_import_unmap(handle_);

@@ -31,6 +31,9 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   Napi::Value Get(const Napi::CallbackInfo& info);
   Napi::Value PutN(const Napi::CallbackInfo& info);
   Napi::Value GetN(const Napi::CallbackInfo& info);
+  // rsm_memseg_import_putv / getv (scatter_gather.cc).
+  Napi::Value PutV(const Napi::CallbackInfo& info);
+  Napi::Value GetV(const Napi::CallbackInfo& info);
   Napi::Value Map(const Napi::CallbackInfo& info);
   Napi::Value Unmap(const Napi::CallbackInfo& info);
   Napi::Value InitBarrier(const Napi::CallbackInfo& info);
@@ -65,6 +68,7 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   };
 
   void RequireLive(Napi::Env env) const;
+  Napi::Value ScatterGather(const Napi::CallbackInfo& info, bool put);
   // Destroys the barriers and unmaps the mapping (newest first), whatever
   // the library answers.
   void ReleaseChildren(bool teardown);

@@ -23,8 +23,13 @@ void OwnedBuffer::Create(AddonState* state, Napi::Object owner, void* data, size
   Napi::Object buffer_object(env, buffer);
   buffer_object.DefineProperty(
       Napi::PropertyDescriptor::Value(state->owner_key.Value(), owner, napi_default));
-  owner.DefineProperty(
-      Napi::PropertyDescriptor::Value(state->buffer_key.Value(), buffer_object, napi_default));
+  // Configurable: a rebind gives the owner a new buffer over new memory.
+  owner.DefineProperty(Napi::PropertyDescriptor::Value(
+      state->buffer_key.Value(), buffer_object, static_cast<napi_property_attributes>(napi_configurable)));
+  if (ref_ != nullptr) {
+    napi_delete_reference(env_, ref_);  // the previous buffer, detached by the caller
+    ref_ = nullptr;
+  }
   env_ = env;
   if (napi_create_reference(env, buffer, 0, &ref_) != napi_ok) {
     ref_ = nullptr;

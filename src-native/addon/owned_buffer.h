@@ -27,6 +27,7 @@ class OwnedBuffer {
   ~OwnedBuffer();
 
   // Creates the buffer over [data, data + length) and links it with `owner`.
+  // Called again (after Detach), it replaces the buffer the owner shows.
   // Throws ERR_RSM_NO_EXTERNAL_BUFFERS where the runtime forbids external
   // buffers (Electron's memory cage).
   void Create(AddonState* state, Napi::Object owner, void* data, size_t length);

@@ -9,6 +9,8 @@
 #include "export.h"
 #include "fabric.h"
 #include "import.h"
+#include "local_memory.h"
+#include "scatter_gather.h"
 #include "segment_ids.h"
 #include "sim_api.h"
 #include "transfer.h"
@@ -191,16 +193,10 @@ RSMSIM_API(int, rsm_memseg_import_put)(rsm_memseg_import_handle_t h, off_t offse
   return Transfer<uint8_t, true, true>(h, offset, static_cast<uint8_t*>(src_addr), length);
 }
 
-// ---- scatter/gather: not simulated yet ----
+// ---- scatter/gather ----
 
-RSMSIM_API(int, rsm_memseg_import_putv)(rsm_scat_gath_t* sg_io) {
-  (void)sg_io;
-  return RSMSIM_NOT_IMPLEMENTED;
-}
-RSMSIM_API(int, rsm_memseg_import_getv)(rsm_scat_gath_t* sg_io) {
-  (void)sg_io;
-  return RSMSIM_NOT_IMPLEMENTED;
-}
+RSMSIM_API(int, rsm_memseg_import_putv)(rsm_scat_gath_t* sg_io) { return ScatterGather(sg_io, true); }
+RSMSIM_API(int, rsm_memseg_import_getv)(rsm_scat_gath_t* sg_io) { return ScatterGather(sg_io, false); }
 
 // ---- barriers and mode ----
 
@@ -271,6 +267,7 @@ RSMSIM_API(int, rsm_create_localmemory_handle)
   // controllers do the same: every node's memory is reachable through the
   // cluster directory, so no surrogate export segment is needed.
   *local_handle = reinterpret_cast<rsm_localmemory_handle_t>(local_vaddr);
+  if (local_vaddr) LocalMemoryCreated(local_vaddr, length);
   return RSM_SUCCESS;
 }
 
@@ -279,6 +276,7 @@ RSMSIM_API(int, rsm_free_localmemory_handle)
   if (!controller) return RSMERR_BAD_CTLR_HNDL;
   if (!local_handle) return RSMERR_BAD_LOCALMEM_HNDL;
   if (!AnyController(controller)) return RSMERR_BAD_CTLR_HNDL;
+  LocalMemoryFreed(local_handle);
   return RSM_SUCCESS;
 }
 

@@ -117,6 +117,7 @@ void ImportRec::Clear() {
   map_base = nullptr;
   map_offset = 0;
   map_len = 0;
+  map_prot = 0;
   barrier_mode = RSM_BARRIER_MODE_IMPLICIT;
   barrier = nullptr;
   pollfd_count = 0;

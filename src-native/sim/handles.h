@@ -93,6 +93,9 @@ struct ImportRec final : HandleBase {
   char* map_base = nullptr;
   off_t map_offset = 0;
   size_t map_len = 0;
+  // PROT_* of the mapping: a store through a mapping without PROT_WRITE
+  // would kill the process where the real library lets the fault happen.
+  int map_prot = 0;
   std::atomic<int> barrier_mode{RSM_BARRIER_MODE_IMPLICIT};
   std::atomic<rsmapi_barrier_t*> barrier{nullptr};
   int pollfd_count = 0;

@@ -268,6 +268,7 @@ int ImportMap(ImportRec* seg, void** address, rsm_attribute_t attr, rsm_permissi
   seg->map_base = static_cast<char*>(p);
   seg->map_offset = offset;
   seg->map_len = length;
+  seg->map_prot = prot;
   seg->implicit = false;
   seg->state = SegState::kMapped;
   *address = p;
@@ -282,21 +283,25 @@ int ImportUnmap(ImportRec* seg) {
   seg->mapping.Reset();
   seg->map_base = nullptr;
   seg->map_len = 0;
+  seg->map_prot = 0;
   seg->state = SegState::kConnected;
   return RSM_SUCCESS;
 }
 
-int ImplicitMap(ImportRec* seg) {
+int ImplicitMap(ImportRec* seg) { return ImplicitMapWith(seg, MmapError); }
+
+int ImplicitMapWith(ImportRec* seg, int (*map_error)(int)) {
   std::lock_guard<std::mutex> slock(seg->mu);
   if (seg->state == SegState::kMapped) return RSM_SUCCESS;  // another thread got there first
   if (seg->state != SegState::kConnected) return RSMERR_BAD_SEG_HNDL;
   void* p = nullptr;
   int err = DriverMap(seg, PROT_READ | PROT_WRITE, 0, seg->size, nullptr, false, &p);
-  if (err) return MmapError(err);
+  if (err) return map_error(err);
   seg->mapping = Mapping(p, seg->size);
   seg->map_base = static_cast<char*>(p);
   seg->map_offset = 0;
   seg->map_len = seg->size;
+  seg->map_prot = PROT_READ | PROT_WRITE;
   seg->implicit = true;
   seg->state = SegState::kMapped;
   return RSM_SUCCESS;

@@ -17,6 +17,9 @@ int ImportUnmap(ImportRec* seg);
 // The implicit whole-segment read+write mapping put/get/putv/getv make
 // while CONNECTED. Returns RSM_SUCCESS once the handle is MAPPED.
 int ImplicitMap(ImportRec* seg);
+// The same mapping, with mmap's errno turned into the result by `map_error`
+// (the generic plug-in's scatter/gather maps with its own translation).
+int ImplicitMapWith(ImportRec* seg, int (*map_error)(int));
 // Driver-side liveness: if the exporter of `seg` has died, reap it (which
 // force-disconnects `seg`). Cheap enough for barrier close, not for put/get.
 void CheckExporterAlive(ImportRec* seg);

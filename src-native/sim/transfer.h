@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string.h>
+#include <sys/mman.h>
 
 #include "handles.h"
 #include "import.h"
@@ -30,6 +31,10 @@ inline int Transfer(void* handle, off_t offset, T* data, size_t count) {
     return RSMERR_BAD_SEG_HNDL;
   }
   if ((seg->perm & P) != P) return RSMERR_PERM_DENIED;
+  // Not in the library: an explicit mapping made without the access this
+  // transfer needs (PROT_NONE, or read-only for a put) would fault there.
+  // The simulator refuses instead of crashing.
+  if (!(seg->map_prot & (kPut ? PROT_WRITE : (PROT_READ | PROT_WRITE)))) return RSMERR_PERM_DENIED;
   const off_t base = seg->map_offset;
   const size_t window = seg->map_len;
   if (offset < base) return RSMERR_BAD_OFFSET;

@@ -1,0 +1,49 @@
+// LocalMemory: page-aligned memory of this process registered as a local
+// memory handle (rsm_create_localmemory_handle), for scatter/gather
+// (ImportSegment.putv / getv). It owns the memory; `bytes` is a view of it
+// that reads as empty once freed.
+
+import type { Controller } from './controller';
+import type { NativeLocalMemory } from './native';
+
+export class LocalMemory {
+  /** @internal */
+  readonly native: NativeLocalMemory;
+  readonly controller: Controller;
+  /** Length in bytes. */
+  readonly size: number;
+  #bytes: Uint8Array | undefined;
+
+  /** @internal */
+  constructor(native: NativeLocalMemory, controller: Controller) {
+    this.native = native;
+    this.controller = controller;
+    this.size = native.size;
+  }
+
+  /** The memory. Empty after free(). */
+  get bytes(): Uint8Array {
+    if (this.#bytes === undefined || this.#bytes.buffer !== this.native.buffer) {
+      this.#bytes = new Uint8Array(this.native.buffer);
+    }
+    return this.#bytes;
+  }
+
+  /** The memory as another typed view (e.g. Float64Array); empty after free(). */
+  view<T extends ArrayBufferView>(type: new (buffer: ArrayBuffer) => T): T {
+    return new type(this.native.buffer);
+  }
+
+  /** rsm_free_localmemory_handle, then the memory is freed; `bytes` becomes empty. Idempotent. */
+  free(): void {
+    this.native.free();
+  }
+
+  get freed(): boolean {
+    return this.native.freed;
+  }
+
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}

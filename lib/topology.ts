@@ -1,0 +1,56 @@
+// The interconnect topology (rsm_get_interconnect_topology) and reserved
+// segment-id ranges (rsm_get_segmentid_range): questions about the cluster
+// that need no controller.
+
+import { binding } from './binding';
+import { codedError } from './errors';
+import { describe } from './validate';
+
+/** A controller of another node reachable through a local controller. */
+export interface RemoteController {
+  readonly node: number;
+  readonly name: string;
+  /** Its hardware address (rsm_addr_t, 64 bits). */
+  readonly hwaddr: bigint;
+  /** Path state: 1 down, 2 up (not yet usable), 3 active (ConnectionState.ACTIVE), 4 going down. */
+  readonly state: number;
+}
+
+export interface TopologyController {
+  /** "<type><unit>", e.g. 'sci0'. The loopback controller is never listed. */
+  readonly name: string;
+  readonly hwaddr: bigint;
+  readonly remotes: readonly RemoteController[];
+}
+
+export interface Topology {
+  readonly localNode: number;
+  readonly controllers: readonly TopologyController[];
+}
+
+/** rsm_get_interconnect_topology, as a plain object (the library's block is freed at once). */
+export function getTopology(): Topology {
+  return binding.topology();
+}
+
+/** A range of segment ids an administrator reserved for an application. */
+export interface SegmentIdRange {
+  readonly base: number;
+  readonly length: number;
+}
+
+/**
+ * rsm_get_segmentid_range: the ids reserved for `appid` in
+ * /etc/rsm/rsm.segmentid (on the simulator: the file RSM_SIM_SEGMENTID_FILE
+ * names). RSMERR_BAD_CONF when the file is missing or malformed,
+ * RSMERR_BAD_APPID when it does not list `appid`.
+ */
+export function segmentIdRange(appid: string): SegmentIdRange {
+  if (typeof appid !== 'string') {
+    throw codedError(new TypeError(`appid must be a string, got ${describe(appid)}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  if (appid.includes('\0')) {
+    throw codedError(new TypeError('appid must not contain NUL characters'), 'ERR_INVALID_ARG_VALUE');
+  }
+  return binding.segmentIdRange(appid);
+}

@@ -1,0 +1,141 @@
+#include "local_memory.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "controller.h"
+
+namespace rsmaddon {
+
+const napi_type_tag NativeLocalMemory::kTypeTag = {0x5be1c07a9d3246f1ULL, 0x8f2a6d41c09e73b5ULL};
+
+namespace {
+
+void ReportExternal(napi_env env, int64_t change) {
+  int64_t total = 0;
+  napi_adjust_external_memory(env, change, &total);
+}
+
+}  // namespace
+
+Napi::Function NativeLocalMemory::DefineClass(Napi::Env env, AddonState* state) {
+  using T = NativeLocalMemory;
+  return ObjectWrap<T>::DefineClass(env, "NativeLocalMemory",
+                                    {
+                                        GetterProperty<T, &T::Buffer>("buffer"),
+                                        GetterProperty<T, &T::Size>("size"),
+                                        MethodProperty<T, &T::Free>("free"),
+                                        GetterProperty<T, &T::Freed>("freed"),
+                                    },
+                                    state);
+}
+
+NativeLocalMemory::NativeLocalMemory(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeLocalMemory>(info) {
+  Init* init = ConstructArgs<Init>(info);
+  if (napi_type_tag_object(info.Env(), info.This(), &kTypeTag) != napi_ok) throw Napi::Error::New(info.Env());
+  handle_ = init->handle;
+  memory_ = init->memory;
+  mapped_length_ = init->mapped_length;
+  size_ = init->size;
+  init->memory = nullptr;  // owned by this object now
+  phase_ = State::kLive;
+  Register(static_cast<AddonState*>(info.Data()));
+}
+
+NativeLocalMemory::~NativeLocalMemory() {
+  // Collected together with its buffer (each holds the other) and before
+  // its controller (held alive by this object).
+  if (state() == nullptr || state()->tearing_down || phase_ != State::kLive) return;
+  NativeController* controller = static_cast<NativeController*>(parent());
+  if (controller != nullptr) backend().rsm_free_localmemory_handle(controller->handle(), handle_);
+  munmap(memory_, mapped_length_);
+  ReportExternal(state()->env, -static_cast<int64_t>(mapped_length_));
+}
+
+Napi::Value NativeLocalMemory::Create(NativeController* controller, Napi::Object controller_object, size_t size) {
+  AddonState* state = controller->state();
+  Napi::Env env(state->env);
+  const rsm::Backend& backend = controller->backend();
+  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  size_t mapped_length = (size + page - 1) / page * page;
+  void* memory = mmap(nullptr, mapped_length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) {
+    int error = errno;
+    Napi::Error failure = CodedError(env, "ERR_RSM_NO_MEMORY",
+                                     "could not allocate " + std::to_string(mapped_length) +
+                                         " bytes of local memory: " + std::strerror(error));
+    failure.Set("errno", Napi::Number::New(env, error));
+    failure.Set("syscall", Napi::String::New(env, "mmap"));
+    throw failure;
+  }
+  rsm_localmemory_handle_t handle = nullptr;
+  int rc = backend.rsm_create_localmemory_handle(controller->handle(), &handle, static_cast<caddr_t>(memory), size);
+  if (rc != RSM_SUCCESS) {
+    munmap(memory, mapped_length);
+    throw RsmError(env, rc, "rsm_create_localmemory_handle");
+  }
+  Init init{handle, memory, mapped_length, size};
+  Napi::Object object;
+  try {
+    object = NewHandle<NativeLocalMemory>(state, state->local_memory_class, &init);
+  } catch (...) {
+    if (init.memory != nullptr) {
+      backend.rsm_free_localmemory_handle(controller->handle(), handle);
+      munmap(memory, mapped_length);
+    }
+    throw;
+  }
+  NativeLocalMemory* local = NativeLocalMemory::Unwrap(object);
+  local->JoinParent(controller, controller_object);
+  try {
+    local->buffer_.Create(state, object, memory, size);
+  } catch (...) {
+    local->FreeNative(false);
+    throw;
+  }
+  ReportExternal(state->env, static_cast<int64_t>(mapped_length));
+  return object;
+}
+
+Napi::Value NativeLocalMemory::Buffer(const Napi::CallbackInfo& info) { return buffer_.Get(info.Env()); }
+
+Napi::Value NativeLocalMemory::Size(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(size_));
+}
+
+Napi::Value NativeLocalMemory::Free(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (phase_ != State::kLive) return env.Undefined();  // a second free is a no-op
+  int rc = FreeNative(false);
+  if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_free_localmemory_handle");
+  return env.Undefined();
+}
+
+Napi::Value NativeLocalMemory::Freed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), phase_ != State::kLive);
+}
+
+int NativeLocalMemory::FreeNative(bool teardown) {
+  // The buffer first, so no view can see the memory go; the handle before
+  // the memory, since a generic plug-in's surrogate segment covers it.
+  if (!teardown) buffer_.Detach(Napi::Env(state()->env));
+  NativeController* controller = static_cast<NativeController*>(parent());
+  int rc = controller != nullptr ? backend().rsm_free_localmemory_handle(controller->handle(), handle_) : RSM_SUCCESS;
+  munmap(memory_, mapped_length_);
+  if (!teardown) ReportExternal(state()->env, -static_cast<int64_t>(mapped_length_));
+  memory_ = nullptr;
+  handle_ = nullptr;
+  phase_ = State::kFreed;
+  LeaveParent();
+  return rc;
+}
+
+void NativeLocalMemory::ForceRelease(bool teardown) {
+  if (phase_ == State::kLive) FreeNative(teardown);
+}
+
+}  // namespace rsmaddon
