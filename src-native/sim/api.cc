@@ -9,9 +9,11 @@
 #include "export.h"
 #include "fabric.h"
 #include "import.h"
+#include "liveness_watch.h"
 #include "local_memory.h"
 #include "scatter_gather.h"
 #include "segment_ids.h"
+#include "signals.h"
 #include "sim_api.h"
 #include "transfer.h"
 
@@ -63,7 +65,10 @@ RSMSIM_API(int, rsm_memseg_export_create)
   if (!ctlr) return RSMERR_BAD_CTLR_HNDL;
   ExportRec* rec = nullptr;
   int rc = ExportCreate(ctlr, vaddr, size, flags, &rec);
-  if (rc == RSM_SUCCESS) *memseg = reinterpret_cast<rsm_memseg_export_handle_t>(rec);
+  if (rc == RSM_SUCCESS) {
+    *memseg = reinterpret_cast<rsm_memseg_export_handle_t>(rec);
+    WatchCluster();  // reap importers that die, with their doorbells
+  }
   return rc;
 }
 
@@ -75,7 +80,10 @@ RSMSIM_API(int, rsm_memseg_export_destroy)(rsm_memseg_export_handle_t memseg) {
     std::lock_guard<std::mutex> lock(seg->mu);
     if (seg->pollfd_count != 0) return RSMERR_POLLFD_IN_USE;
   }
-  return ExportDestroy(seg);
+  const uint32_t entry = seg->entry, inc = seg->entry_inc;
+  int rc = ExportDestroy(seg);
+  if (rc == RSM_SUCCESS) CloseDoorbell(true, entry, inc);
+  return rc;
 }
 
 RSMSIM_API(int, rsm_memseg_export_rebind)
@@ -132,7 +140,10 @@ RSMSIM_API(int, rsm_memseg_import_connect)
   if (perm & ~static_cast<rsm_permission_t>(RSM_PERM_RDWR)) return RSMERR_PERM_DENIED;
   ImportRec* rec = nullptr;
   int rc = ImportConnect(ctlr, node_id, segment_id, perm, &rec);
-  if (rc == RSM_SUCCESS) *im_memseg = reinterpret_cast<rsm_memseg_import_handle_t>(rec);
+  if (rc == RSM_SUCCESS) {
+    *im_memseg = reinterpret_cast<rsm_memseg_import_handle_t>(rec);
+    WatchCluster();  // notice at once if the exporter dies (liveness_watch.h)
+  }
   return rc;
 }
 
@@ -140,7 +151,10 @@ RSMSIM_API(int, rsm_memseg_import_disconnect)(rsm_memseg_import_handle_t im_mems
   if (!im_memseg) return RSMERR_BAD_SEG_HNDL;
   ImportRec* seg = LiveImport(im_memseg);
   if (!seg) return RSMERR_BAD_SEG_HNDL;
-  return ImportDisconnect(seg);
+  const uint32_t entry = seg->entry, inc = seg->entry_inc;
+  int rc = ImportDisconnect(seg);
+  if (rc == RSM_SUCCESS) CloseDoorbell(false, entry, inc);
+  return rc;
 }
 
 RSMSIM_API(int, rsm_memseg_import_map)
@@ -215,34 +229,15 @@ RSMSIM_API(int, rsm_memseg_import_set_mode)(rsm_memseg_import_handle_t im_memseg
   return SetMode(im_memseg, mode);
 }
 
-// ---- interrupt signals and poll descriptors: not simulated yet ----
+// ---- interrupt signals and poll descriptors (signals.h) ----
 
-RSMSIM_API(int, rsm_intr_signal_post)(void* memseg, uint_t flags) {
-  (void)memseg;
-  (void)flags;
-  return RSMSIM_NOT_IMPLEMENTED;
-}
-RSMSIM_API(int, rsm_intr_signal_wait)(void* memseg, int timeout) {
-  (void)memseg;
-  (void)timeout;
-  return RSMSIM_NOT_IMPLEMENTED;
-}
+RSMSIM_API(int, rsm_intr_signal_post)(void* memseg, uint_t flags) { return SignalPost(memseg, flags); }
+RSMSIM_API(int, rsm_intr_signal_wait)(void* memseg, int timeout) { return SignalWait(memseg, timeout); }
 RSMSIM_API(int, rsm_intr_signal_wait_pollfd)(struct pollfd fds[], nfds_t nfds, int timeout, int* numfdsp) {
-  (void)fds;
-  (void)nfds;
-  (void)timeout;
-  (void)numfdsp;
-  return RSMSIM_NOT_IMPLEMENTED;
+  return SignalWaitPollfd(fds, nfds, timeout, numfdsp);
 }
-RSMSIM_API(int, rsm_memseg_get_pollfd)(void* memseg, struct pollfd* fd) {
-  (void)memseg;
-  (void)fd;
-  return RSMSIM_NOT_IMPLEMENTED;
-}
-RSMSIM_API(int, rsm_memseg_release_pollfd)(void* memseg) {
-  (void)memseg;
-  return RSMSIM_NOT_IMPLEMENTED;
-}
+RSMSIM_API(int, rsm_memseg_get_pollfd)(void* memseg, struct pollfd* fd) { return GetPollfd(memseg, fd); }
+RSMSIM_API(int, rsm_memseg_release_pollfd)(void* memseg) { return ReleasePollfd(memseg); }
 
 // ---- topology ----
 

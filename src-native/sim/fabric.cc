@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "segment_file.h"
+#include "signals.h"
 
 namespace rsmsim {
 
@@ -149,6 +150,7 @@ bool Fabric::Open(const std::string& dir, std::string* error) {
     l->layout_size = sizeof(FabricLayout);
     l->next_serial = 1;
     for (auto& id : l->next_auto_id) id = kFirstAutoId;
+    InitSignalSlots(l);
     __atomic_store_n(&l->magic, kMagic, __ATOMIC_RELEASE);
   } else if (l->magic != kMagic || l->version != kVersion || l->layout_size != sizeof(FabricLayout)) {
     munmap(p, sizeof(FabricLayout));
@@ -259,6 +261,7 @@ void Fabric::ReapProcess(uint32_t slot) {
     ExportEntry& e = layout_->exports[i];
     if (e.state == kExportFree || e.owner != slot || e.owner_inc != p.incarnation) continue;
     ForceDisconnectImportersHeld(i);
+    DropDeadDoorbell(*this, /*is_export=*/true, i, e.incarnation);
     unlink(DataPath(e.node, e.serial).c_str());
     e.state = kExportFree;
     e.incarnation++;
@@ -266,6 +269,7 @@ void Fabric::ReapProcess(uint32_t slot) {
   for (uint32_t i = 0; i < kMaxImports; ++i) {
     ImportEntry& m = layout_->imports[i];
     if (m.in_use && m.owner == slot && m.owner_inc == p.incarnation) {
+      DropDeadDoorbell(*this, /*is_export=*/false, i, m.incarnation);
       m.in_use = 0;
       m.incarnation++;
     }

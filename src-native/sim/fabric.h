@@ -15,6 +15,7 @@
 #include <string>
 
 #include "../abi/rsmapi.h"
+#include "signal_slots.h"
 
 namespace rsmsim {
 
@@ -84,6 +85,9 @@ struct FabricLayout {
   ImportEntry imports[kMaxImports];
   // One counter per import resource; readers load it without the lock.
   uint16_t generation[kMaxImports];
+  // Interrupt-event counts of every export and import entry (signals.h).
+  SignalSlot export_signals[kMaxExports];
+  SignalSlot import_signals[kMaxImports];
 };
 
 class Fabric;

@@ -1,0 +1,26 @@
+// The registry's part of interrupt signals: one slot per export and per
+// import entry, holding that segment's pending-event count. It lives in the
+// shared registry (fabric.h) so a poster in any process can count an event
+// for a segment owned by another, and the count survives nobody waiting.
+#pragma once
+
+#include <pthread.h>
+#include <stdint.h>
+
+namespace rsmsim {
+
+struct SignalSlot {
+  // Robust and process-shared: a process killed while holding it leaves the
+  // slot usable, and the next holder re-rings the doorbell (signals.cc).
+  pthread_mutex_t lock;
+  // Pending events. 64 bits: the count is unbounded in practice.
+  uint64_t events;
+  // The entry incarnation the count belongs to. A recycled entry starts
+  // from zero events without anyone having to clear the slot at free time.
+  uint32_t inc;
+  // 1 while the owning process has a doorbell socket bound for this entry;
+  // posters ring it when the count leaves zero.
+  uint32_t bell;
+};
+
+}  // namespace rsmsim
