@@ -32,6 +32,12 @@ RSMSIM_VISIBLE const char* rsmsim_ext_config_error(void);
 // The node id this process is, and the cluster directory it uses.
 RSMSIM_VISIBLE int rsmsim_ext_local_node(void);
 RSMSIM_VISIBLE const char* rsmsim_ext_cluster_dir(void);
+// A snapshot of the cluster registry as JSON (inspect.cc): processes, and
+// segments with their owners, access lists, state and importers. Writes at
+// most len bytes including the NUL and returns the full length (without the
+// NUL): call again with a larger buffer when it is >= len. Returns -1 with
+// the reason in buf when the cluster registry cannot be opened. Reads only.
+RSMSIM_VISIBLE long rsmsim_ext_list_segments(char* buf, size_t len);
 }
 
 // Returned by entry points the simulator does not implement yet.

@@ -1,0 +1,213 @@
+'use strict';
+// The `rsm` command, run as a user runs it: a separate process, judged by
+// its exit code and output.
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const rsm = require('..');
+const { makeClusterDir, removeClusterDir } = require('./support/cluster-dir');
+const { CONTROLLER, PAGE, tracker } = require('./support/fixtures');
+const { Peer } = require('./support/peer-client');
+
+const CLI = path.join(__dirname, '..', 'bin', 'rsm.js');
+
+function cli(args, { env = {}, unset = [] } = {}) {
+  const childEnv = { ...process.env, ...env };
+  for (const name of unset) delete childEnv[name];
+  return spawnSync(process.execPath, [CLI, ...args], { env: childEnv, encoding: 'utf8', timeout: 20000 });
+}
+
+describe('the rsm command', () => {
+  describe('command line', () => {
+    it('prints help with --help and exits 0', () => {
+      const r = cli(['--help']);
+      assert.equal(r.status, 0, r.stderr);
+      for (const c of ['backend', 'topology', 'segments', 'sim reset', 'sim run']) assert.match(r.stdout, new RegExp(c));
+      assert.match(cli(['segments', '--help']).stdout, /Usage: rsm segments/);
+    });
+
+    it('exits 2 with a message for a missing or unknown command or option', () => {
+      const cases = [
+        [[], /Usage: rsm/],
+        [['frobnicate'], /unknown command 'frobnicate'/],
+        [['segments', '--bogus'], /Unknown option '--bogus'/],
+        [['sim', 'explode'], /unknown sim command 'explode'/],
+        [['sim', 'run', '--', 'true'], /needs --node/],
+        [['sim', 'run', '--node', 'x', '--', 'true'], /--node must be a node id/],
+        [['sim', 'run', '--node', '64', '--', 'true'], /--node must be a node id/],
+        [['sim', 'run', '--node', '2'], /needs a command/],
+      ];
+      for (const [args, message] of cases) {
+        const r = cli(args);
+        assert.equal(r.status, 2, `rsm ${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, message, `rsm ${args.join(' ')}`);
+      }
+    });
+  });
+
+  it('backend: reports what the facade reports, as a table and as JSON', () => {
+    const json = cli(['backend', '--json']);
+    assert.equal(json.status, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), { ...rsm.backend() });
+    const text = cli(['backend']);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^backend\\s+${rsm.backend().name}$`, 'm'));
+    assert.match(text.stdout, /^reason\s+\S/m);
+  });
+
+  describe('segments', () => {
+    const held = tracker();
+    afterEach(() => held.release());
+
+    it('lists a segment with its owner, access list, state and importers', async () => {
+      const ctl = held.add(rsm.getController(CONTROLLER));
+      const exp = held.add(ctl.createExport(2 * PAGE));
+      const unpublished = held.add(ctl.createExport(PAGE));
+      const id = await exp.publish({ accessList: [{ node: 1, permission: 0o640 }, { node: 2, permission: 0o400 }] });
+      held.add(await ctl.connect(1, id, { permission: rsm.Permission.READ }));
+
+      const r = cli(['segments', '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      const snap = JSON.parse(r.stdout);
+      assert.equal(snap.dir, path.resolve(process.env.RSM_SIM_DIR));
+      const seg = snap.segments.find((s) => s.segmentId === id);
+      assert.ok(seg, `segment ${id} missing from ${r.stdout}`);
+      assert.equal(seg.state, 'published');
+      assert.equal(seg.node, 1);
+      assert.equal(seg.length, 2 * PAGE);
+      assert.equal(seg.controller, CONTROLLER);
+      assert.equal(seg.pid, process.pid);
+      assert.equal(seg.ownerAlive, true);
+      assert.equal(seg.uid, process.getuid());
+      assert.equal(seg.gid, process.getgid());
+      assert.deepEqual(seg.accessList, [
+        { node: 1, permission: 0o640 },
+        { node: 2, permission: 0o400 },
+      ]);
+      // Read access (0o444) under a grant of 0o640.
+      assert.deepEqual(seg.importers, [{ node: 1, pid: process.pid, permission: 0o440, connected: true }]);
+      const bound = snap.segments.find((s) => s.pid === process.pid && s.state === 'bound');
+      assert.ok(bound, 'the unpublished export is listed as bound');
+      assert.equal(bound.segmentId, null);
+      assert.equal(bound.length, unpublished.size);
+
+      const table = cli(['segments']);
+      assert.equal(table.status, 0, table.stderr);
+      const line = table.stdout.split('\n').find((l) => l.includes(`0x${id.toString(16)}`));
+      assert.ok(line, table.stdout);
+      assert.match(line, /published/);
+      assert.match(line, /1:0640,2:0400/);
+      assert.match(line, new RegExp(`1/${process.pid}:0440`));
+    });
+
+    it('fails with exit 1 for a directory that holds no simulated cluster', () => {
+      const dir = makeClusterDir('rsmapi-cli-empty-');
+      try {
+        const r = cli(['segments', '--dir', dir]);
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /no simulated cluster/);
+        assert.deepEqual(fs.readdirSync(dir), [], 'looking created nothing');
+      } finally {
+        removeClusterDir(dir);
+      }
+    });
+
+    it('uses the same default cluster directory as the simulator', function () {
+      // Needs a fresh default directory that no one else uses: a private uid.
+      if (process.getuid() !== 0) this.skip();
+      const uid = 40000 + (process.pid % 20000);
+      const env = { ...process.env, RSM_BACKEND: 'sim' };
+      delete env.RSM_SIM_DIR;
+      const opts = { env, uid, gid: uid, encoding: 'utf8', cwd: '/' };
+      const sim = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(path.join(__dirname, '..'))}).sim.snapshot().dir)`], opts);
+      const simDir = sim.stdout.trim();
+      try {
+        assert.equal(sim.status, 0, sim.stderr);
+        assert.match(simDir, new RegExp(`rsmsim-${uid}$`));
+        const r = spawnSync(process.execPath, [CLI, 'segments', '--json'], opts);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(JSON.parse(r.stdout).dir, simDir);
+      } finally {
+        if (simDir.endsWith(`rsmsim-${uid}`)) fs.rmSync(simDir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('sim reset', () => {
+    let dir;
+    beforeEach(() => {
+      dir = makeClusterDir('rsmapi-cli-reset-');
+    });
+    afterEach(() => removeClusterDir(dir));
+
+    it('refuses while a live process uses the cluster, then resets once it is gone', async () => {
+      const peer = await Peer.start({ node: 2, env: { RSM_SIM_DIR: dir } });
+      try {
+        await peer.call('getController', { name: CONTROLLER });
+        await peer.call('createExport', { size: PAGE });
+        await peer.call('publish', {});
+        const refused = cli(['sim', 'reset', '--dir', dir]);
+        assert.equal(refused.status, 1, refused.stderr);
+        assert.match(refused.stderr, new RegExp(`in use by 1 live process\\(es\\): pid ${peer.pid} \\(node 2\\)`));
+        assert.ok(fs.readdirSync(dir).some((f) => f.endsWith('.mem')), 'the segment is still there');
+      } finally {
+        await peer.stop();
+      }
+      const r = cli(['sim', 'reset', '--dir', dir, '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(JSON.parse(r.stdout).removed.includes('fabric'));
+      assert.deepEqual(fs.readdirSync(dir), []);
+    });
+
+    it('resets in spite of live processes with --force', async () => {
+      const peer = await Peer.start({ node: 3, env: { RSM_SIM_DIR: dir } });
+      try {
+        await peer.call('getController', { name: CONTROLLER });
+        await peer.call('createExport', { size: PAGE });
+        const r = cli(['sim', 'reset', '--dir', dir, '--force']);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /while 1 live process/);
+        assert.deepEqual(fs.readdirSync(dir), []);
+      } finally {
+        await peer.stop();
+      }
+    });
+
+    it('touches nothing in a directory that is not a simulated cluster', () => {
+      fs.writeFileSync(path.join(dir, 'fabric'), 'not a registry');
+      fs.writeFileSync(path.join(dir, 'seg-1-1.mem'), 'x');
+      const r = cli(['sim', 'reset', '--dir', dir, '--force']);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /is not a simulator registry/);
+      assert.deepEqual(fs.readdirSync(dir).sort(), ['fabric', 'seg-1-1.mem']);
+    });
+  });
+
+  describe('sim run', () => {
+    it('runs a command as the given node of the given cluster and passes its exit code', () => {
+      const script = 'console.log(process.env.RSM_SIM_NODE, process.env.RSM_SIM_DIR); process.exit(3)';
+      const r = cli(['sim', 'run', '--node', '5', '--dir', '/tmp/some-cluster', '--', process.execPath, '-e', script]);
+      assert.equal(r.status, 3, r.stderr);
+      assert.equal(r.stdout.trim(), '5 /tmp/some-cluster');
+    });
+
+    it('runs a node that really joins the cluster as that node', () => {
+      const script = `const r = require(${JSON.stringify(path.join(__dirname, '..'))});
+        const c = r.getController('sci0'); c.createExport(r.pageSize);
+        console.log(JSON.stringify(r.sim.segments().filter((s) => s.pid === process.pid).map((s) => s.node)));
+        c.release();`;
+      const r = cli(['sim', 'run', '--node', '6', '--', process.execPath, '-e', script], { env: { RSM_BACKEND: 'sim' } });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), [6]);
+    });
+
+    it('exits 128+signal when the command is killed, 127 when it cannot start', () => {
+      const killed = cli(['sim', 'run', '--node', '1', '--', process.execPath, '-e', "process.kill(process.pid, 'SIGTERM')"]);
+      assert.equal(killed.status, 128 + 15);
+      const missing = cli(['sim', 'run', '--node', '1', '--', '/nonexistent/command']);
+      assert.equal(missing.status, 127);
+      assert.match(missing.stderr, /cannot run \/nonexistent\/command/);
+    });
+  });
+});
