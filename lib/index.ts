@@ -17,3 +17,5 @@ export { Barrier } from './barrier';
 export { LocalMemory } from './local-memory';
 export { getTopology, segmentIdRange } from './topology';
 export type { RemoteController, SegmentIdRange, Topology, TopologyController } from './topology';
+// Simulator-only inspection (rsm.sim.snapshot(), rsm.sim.segments()).
+export * as sim from './sim';

@@ -229,6 +229,13 @@ export interface NativeBinding {
   segmentIdRange(appid: string): { base: number; length: number };
   /** The host page size, the alignment rsm_memseg_export_create requires. */
   readonly pageSize: number;
+  /**
+   * rsmsim_ext_list_segments: the simulator's cluster registry as a JSON
+   * string (see sim.ts for its shape). Throws ERR_RSM_NOT_SIMULATOR unless the
+   * built-in simulator is the live backend, and RsmError RSMERR_BAD_CONF when
+   * the cluster registry cannot be opened.
+   */
+  simSegments(): string;
   /** The handle classes, for `instanceof`; constructing one from JavaScript throws. */
   readonly NativeController: NativeHandleClass<NativeController>;
   readonly NativeExportSegment: NativeHandleClass<NativeExportSegment>;

@@ -12,6 +12,7 @@
 #include "import_segment.h"
 #include "local_memory.h"
 #include "mapping.h"
+#include "sim_inspect.h"
 #include "topology.h"
 
 namespace rsmaddon {
@@ -121,6 +122,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                                       napi_enumerable),
       Napi::PropertyDescriptor::Value("getController",
                                       Napi::Function::New(env, GetController, "getController", state),
+                                      napi_enumerable),
+      Napi::PropertyDescriptor::Value("simSegments", Napi::Function::New(env, SimSegments, "simSegments", state),
                                       napi_enumerable),
       Napi::PropertyDescriptor::Value("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))),
                                       napi_enumerable),
