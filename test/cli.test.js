@@ -56,6 +56,30 @@ describe('the rsm command', () => {
     assert.match(text.stdout, /^reason\s+\S/m);
   });
 
+  it("topology: lists each controller's connections, as a table and as JSON", () => {
+    const expected = rsm.getTopology();
+    const json = cli(['topology', '--json']);
+    assert.equal(json.status, 0, json.stderr);
+    const hex = (v) => `0x${v.toString(16)}`;
+    assert.deepEqual(JSON.parse(json.stdout), {
+      localNode: expected.localNode,
+      controllers: expected.controllers.map((c) => ({
+        name: c.name,
+        hwaddr: hex(c.hwaddr),
+        remotes: c.remotes.map((r) => ({ ...r, hwaddr: hex(r.hwaddr) })),
+      })),
+    });
+    const text = cli(['topology']);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^local node ${expected.localNode}$`, 'm'));
+    const remotes = expected.controllers.flatMap((c) => c.remotes.map((r) => [c.name, r]));
+    assert.ok(remotes.length > 0, 'the default topology links the nodes');
+    for (const [name, r] of remotes) {
+      const row = new RegExp(`^${name}\\s+\\S+\\s+${r.node}\\s+${r.name}\\s+${hex(r.hwaddr)}\\s+active$`, 'm');
+      assert.match(text.stdout, row);
+    }
+  });
+
   describe('segments', () => {
     const held = tracker();
     afterEach(() => held.release());
