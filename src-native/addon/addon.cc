@@ -12,6 +12,7 @@
 #include "import_segment.h"
 #include "local_memory.h"
 #include "mapping.h"
+#include "signal_waiter.h"
 #include "sim_inspect.h"
 #include "topology.h"
 
@@ -108,6 +109,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   state->import_class = Napi::Persistent(import_segment);
   state->mapping_class = Napi::Persistent(mapping);
   state->barrier_class = Napi::Persistent(barrier);
+  DefineSignalMethods(env, state, export_segment, import_segment);
   Napi::Function local_memory = NativeLocalMemory::DefineClass(env, state);
   state->local_memory_class = Napi::Persistent(local_memory);
 
@@ -124,6 +126,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                                       Napi::Function::New(env, GetController, "getController", state),
                                       napi_enumerable),
       Napi::PropertyDescriptor::Value("simSegments", Napi::Function::New(env, SimSegments, "simSegments", state),
+                                      napi_enumerable),
+      Napi::PropertyDescriptor::Value("waitPollfd", Napi::Function::New(env, WaitPollfd, "waitPollfd", state),
                                       napi_enumerable),
       Napi::PropertyDescriptor::Value("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))),
                                       napi_enumerable),

@@ -3,6 +3,7 @@
 // table it points to is process-wide, and that never changes once loaded.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "../backend/backend.h"
@@ -43,6 +44,10 @@ struct AddonState {
   // Every live handle of this environment, released newest first when the
   // environment goes away.
   HandleRegistry registry;
+
+  // Pending signal waits and poll descriptors taken, per segment
+  // (signal_waiter.cc); made on first use.
+  std::unique_ptr<struct SignalState, void (*)(struct SignalState*)> signals{nullptr, nullptr};
 
   // Set by the environment cleanup hook; from then on no JavaScript runs and
   // finalizers must not look at parents or children.

@@ -40,6 +40,7 @@ class NativeExportSegment : public Napi::ObjectWrap<NativeExportSegment>, public
   void ForceRelease(bool teardown) override;
 
   rsm_memseg_export_handle_t handle() const { return handle_; }
+  bool live() const { return phase_ == State::kLive; }
 
   // The publish running on the thread pool has returned. Completes a
   // destroy that was deferred meanwhile; returns true if it did (the publish

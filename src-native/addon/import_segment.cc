@@ -9,6 +9,7 @@
 #include "barrier.h"
 #include "controller.h"
 #include "mapping.h"
+#include "signal_waiter.h"
 
 namespace rsmaddon {
 
@@ -50,6 +51,7 @@ NativeImportSegment::~NativeImportSegment() {
   // alive). An implicit mapping is removed by the disconnect itself; kept
   // barrier structs are freed after it, with the members.
   if (state() == nullptr || state()->tearing_down || phase_ != State::kLive) return;
+  SignalsBeforeRelease(this, handle_, true, true);
   backend().rsm_memseg_import_disconnect(handle_);
 }
 
@@ -259,6 +261,9 @@ Napi::Value NativeImportSegment::SetMode(const Napi::CallbackInfo& info) {
 Napi::Value NativeImportSegment::Disconnect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (phase_ != State::kLive) return env.Undefined();  // a second disconnect is a no-op
+  // A pending signal wait ends first (ERR_RSM_RELEASED); descriptors from
+  // pollDescriptor() make the library refuse (RSMERR_POLLFD_IN_USE).
+  SignalsBeforeRelease(this, handle_, false, false);
   if (mapping_ != nullptr) {
     // librsm refuses while an explicit mapping exists
     // (RSMERR_SEG_STILL_MAPPED); ask it anyway so the error is its own, and
@@ -298,6 +303,7 @@ void NativeImportSegment::MarkDisconnected() {
 
 void NativeImportSegment::ForceRelease(bool teardown) {
   if (phase_ != State::kLive) return;
+  SignalsBeforeRelease(this, handle_, teardown, true);
   ReleaseChildren(teardown);
   backend().rsm_memseg_import_disconnect(handle_);
   MarkDisconnected();
