@@ -6,6 +6,8 @@ import { Limits, SegmentIds } from './constants';
 import type { Controller } from './controller';
 import { codedError } from './errors';
 import type { NativeExportSegment } from './native';
+import { signalIterator, waitForSignal } from './signals';
+import type { SignalIteratorOptions, WaitOptions } from './signals';
 import * as check from './validate';
 
 /** One access-list entry: a node and the octal permission it gets (e.g. 0o600). */
@@ -109,6 +111,41 @@ export class ExportSegment {
 
   get destroyed(): boolean {
     return this.native.destroyed;
+  }
+
+  /** rsm_intr_signal_post: one event to every import connected to this segment, on every node. */
+  signal(): void {
+    this.native.signal();
+  }
+
+  /**
+   * Resolves when one event posted to this segment (by an importer's
+   * signal() or an implicit post of putv/getv) has been consumed. One wait at
+   * a time per segment (ERR_RSM_BUSY); destroy() during the wait rejects it
+   * with ERR_RSM_RELEASED.
+   */
+  waitForSignal(options?: WaitOptions): Promise<void> {
+    return waitForSignal(this.native, options);
+  }
+
+  /** The events posted to this segment, one iteration each, until aborted or destroyed. */
+  signals(options?: SignalIteratorOptions): AsyncGenerator<void, void, undefined> {
+    return signalIterator(this.native, options);
+  }
+
+  /**
+   * rsm_memseg_get_pollfd: a descriptor that is readable (POLLRDNORM) while
+   * events are pending, for pollSignals() or your own poller. Each call takes
+   * a reference; destroy() fails with RSMERR_POLLFD_IN_USE until each is
+   * given back with releasePollDescriptor().
+   */
+  pollDescriptor(): number {
+    return this.native.pollDescriptor();
+  }
+
+  /** rsm_memseg_release_pollfd for one pollDescriptor() reference; false when none is held. */
+  releasePollDescriptor(): boolean {
+    return this.native.releasePollDescriptor();
   }
 
   [Symbol.dispose](): void {

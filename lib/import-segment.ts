@@ -10,6 +10,10 @@ import { codedError, RsmError } from './errors';
 import { LocalMemory } from './local-memory';
 import { Mapping } from './mapping';
 import type { NativeImportSegment, NativeIoEntry } from './native';
+import { signalIterator, waitForSignal } from './signals';
+import type { SignalIteratorOptions, WaitOptions } from './signals';
+import { runInBarrier } from './transfer-block';
+import type { TransactionOptions } from './transfer-block';
 import * as check from './validate';
 
 export interface MapOptions {
@@ -206,6 +210,53 @@ export class ImportSegment {
   /** rsm_memseg_import_set_mode: BarrierMode.IMPLICIT (default) or BarrierMode.EXPLICIT. */
   setMode(mode: BarrierMode): void {
     this.native.setMode(check.uint32(mode, 'mode', 'RSMERR_BAD_MODE'));
+  }
+
+  /**
+   * Runs `block` (synchronous transfers on this segment) between an open and
+   * a close of the segment's barrier, in explicit mode for the span, and
+   * returns its result. A close that reports RSMERR_BARRIER_FAILURE runs the
+   * block again, at most `retries` times; RSMERR_CONN_ABORTED (the exporter
+   * went away at any time since connect) is thrown at once, since only a
+   * new connection helps.
+   */
+  transaction<R>(block: (segment: this) => R, options?: TransactionOptions): R {
+    return runInBarrier(this, block, options);
+  }
+
+  /** rsm_intr_signal_post: one event to the exporter's segment (dropped if it is gone). */
+  signal(): void {
+    this.native.signal();
+  }
+
+  /**
+   * Resolves when one event posted to this import (by the exporter's
+   * signal()) has been consumed. One wait at a time per segment
+   * (ERR_RSM_BUSY); disconnect() during the wait rejects it with
+   * ERR_RSM_RELEASED.
+   */
+  waitForSignal(options?: WaitOptions): Promise<void> {
+    return waitForSignal(this.native, options);
+  }
+
+  /** The events posted to this import, one iteration each, until aborted or disconnected. */
+  signals(options?: SignalIteratorOptions): AsyncGenerator<void, void, undefined> {
+    return signalIterator(this.native, options);
+  }
+
+  /**
+   * rsm_memseg_get_pollfd: a descriptor that is readable (POLLRDNORM) while
+   * events are pending, for use with pollSignals() or your own poller. Each
+   * call takes a reference; disconnect() fails with RSMERR_POLLFD_IN_USE until
+   * each is given back with releasePollDescriptor().
+   */
+  pollDescriptor(): number {
+    return this.native.pollDescriptor();
+  }
+
+  /** rsm_memseg_release_pollfd for one pollDescriptor() reference; false when none is held. */
+  releasePollDescriptor(): boolean {
+    return this.native.releasePollDescriptor();
   }
 
   /**

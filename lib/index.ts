@@ -19,3 +19,6 @@ export { getTopology, segmentIdRange } from './topology';
 export type { RemoteController, SegmentIdRange, Topology, TopologyController } from './topology';
 // Simulator-only inspection (rsm.sim.snapshot(), rsm.sim.segments()).
 export * as sim from './sim';
+export { AbortError, POLLRDNORM, pollSignals } from './signals';
+export type { PollEntry, SignalIteratorOptions, WaitOptions } from './signals';
+export type { TransactionOptions } from './transfer-block';

@@ -86,7 +86,28 @@ export interface NativeController {
   readonly released: boolean;
 }
 
-export interface NativeExportSegment {
+/**
+ * Interrupt signals, on export and import segments alike (signal_waiter.h).
+ * waitSignal rejects with ERR_RSM_BUSY while another wait on the segment is
+ * pending, ERR_RSM_RELEASED when the segment is destroyed/disconnected during
+ * the wait, ERR_RSM_CANCELLED after cancelWait(), and RsmError
+ * RSMERR_TIMEOUT at the deadline. A pending wait without a deadline does not
+ * keep the process alive.
+ */
+export interface NativeSignalling {
+  /** rsm_intr_signal_post. */
+  signal(): void;
+  /** Resolves once one event was consumed; timeoutMs -1: no deadline, 0: only an event already pending. */
+  waitSignal(timeoutMs: number): Promise<void>;
+  /** Rejects the pending wait with ERR_RSM_CANCELLED; false when none was pending. */
+  cancelWait(): boolean;
+  /** rsm_memseg_get_pollfd: the descriptor (one more reference each call). */
+  pollDescriptor(): number;
+  /** rsm_memseg_release_pollfd for one reference pollDescriptor() took; false when none is held. */
+  releasePollDescriptor(): boolean;
+}
+
+export interface NativeExportSegment extends NativeSignalling {
   /**
    * The exported memory as one external ArrayBuffer (always the same
    * object). Detached by destroy() before the memory goes away.
@@ -115,7 +136,7 @@ export interface NativeExportSegment {
   readonly destroyed: boolean;
 }
 
-export interface NativeImportSegment {
+export interface NativeImportSegment extends NativeSignalling {
   /** rsm_memseg_import_put / rsm_memseg_import_get with the view's bytes, zero-copy. */
   put(offset: number, source: ArrayBufferView): void;
   get(offset: number, target: ArrayBufferView): void;
@@ -227,6 +248,11 @@ export interface NativeBinding {
   topology(): NativeTopology;
   /** rsm_get_segmentid_range. */
   segmentIdRange(appid: string): { base: number; length: number };
+  /**
+   * rsm_intr_signal_wait_pollfd with timeout 0 over (fd, events, revents)
+   * triples; writes each revents and returns the count (0 for RSMERR_TIMEOUT).
+   */
+  waitPollfd(fds: Int32Array): number;
   /** The host page size, the alignment rsm_memseg_export_create requires. */
   readonly pageSize: number;
   /**

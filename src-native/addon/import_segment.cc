@@ -261,10 +261,11 @@ Napi::Value NativeImportSegment::SetMode(const Napi::CallbackInfo& info) {
 Napi::Value NativeImportSegment::Disconnect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (phase_ != State::kLive) return env.Undefined();  // a second disconnect is a no-op
-  // A pending signal wait ends first (ERR_RSM_RELEASED); descriptors from
-  // pollDescriptor() make the library refuse (RSMERR_POLLFD_IN_USE).
-  SignalsBeforeRelease(this, handle_, false, false);
-  if (mapping_ != nullptr) {
+  // A pending signal wait ends first (ERR_RSM_RELEASED). While descriptors
+  // from pollDescriptor() are out the library refuses
+  // (RSMERR_POLLFD_IN_USE): ask it before touching mapping or barriers.
+  const bool pollfds_out = !SignalsBeforeRelease(this, handle_, false, false);
+  if (mapping_ != nullptr || pollfds_out) {
     // librsm refuses while an explicit mapping exists
     // (RSMERR_SEG_STILL_MAPPED); ask it anyway so the error is its own, and
     // leave the handle and its barriers as they are.

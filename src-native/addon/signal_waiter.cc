@@ -345,13 +345,13 @@ void DefineSignalMethods(Napi::Env env, AddonState*, Napi::Function export_class
   AddTo<NativeImportSegment>(env, import_class);
 }
 
-void SignalsBeforeRelease(HandleBase* segment, void* rsm_handle, bool teardown, bool force) {
+bool SignalsBeforeRelease(HandleBase* segment, void* rsm_handle, bool teardown, bool force) {
   AddonState* state = segment->state();
-  if (state == nullptr || !state->signals || rsm_handle == nullptr) return;
+  if (state == nullptr || !state->signals || rsm_handle == nullptr) return true;
   auto& segments = state->signals->segments;
   auto found = segments.find(segment);
-  if (found == segments.end()) return;
-  if (found->second.user_pollfds > 0 && !force) return;
+  if (found == segments.end()) return true;
+  if (found->second.user_pollfds > 0 && !force) return false;
   int user = found->second.user_pollfds;
   found->second.user_pollfds = 0;
   if (PendingWait* w = found->second.wait) {
@@ -370,6 +370,7 @@ void SignalsBeforeRelease(HandleBase* segment, void* rsm_handle, bool teardown, 
     segments.erase(found);
   }
   for (int i = 0; i < user; ++i) state->backend->rsm_memseg_release_pollfd(rsm_handle);
+  return true;
 }
 
 Napi::Value WaitPollfd(const Napi::CallbackInfo& info) {

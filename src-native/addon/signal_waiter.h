@@ -41,7 +41,9 @@ Napi::Value WaitPollfd(const Napi::CallbackInfo& info);
 // Cancels a pending wait (ERR_RSM_RELEASED; no JavaScript at `teardown`) and
 // gives back the poll descriptors of the segment. Without `force`, when the
 // application still holds descriptors from pollDescriptor(), nothing is
-// touched: the library then refuses with RSMERR_POLLFD_IN_USE, as it must.
-void SignalsBeforeRelease(HandleBase* segment, void* rsm_handle, bool teardown, bool force);
+// touched and false is returned: the library will refuse with
+// RSMERR_POLLFD_IN_USE, as it must, so the caller should not tear down
+// anything else (barriers, mappings) on the way.
+bool SignalsBeforeRelease(HandleBase* segment, void* rsm_handle, bool teardown, bool force);
 
 }  // namespace rsmaddon

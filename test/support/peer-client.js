@@ -61,10 +61,13 @@ class Peer {
     });
   }
 
-  /** Ends the peer; its handles are released by process exit. */
-  async stop() {
+  /**
+   * Ends the peer; its handles are released by process exit. With
+   * { signal: 'SIGKILL' } it dies without a word, as a crash would.
+   */
+  async stop({ signal = 'SIGTERM' } = {}) {
     if (this.#child.exitCode === null && this.#child.signalCode === null) {
-      this.#child.kill('SIGTERM');
+      this.#child.kill(signal);
     }
     return this.exited;
   }

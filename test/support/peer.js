@@ -36,9 +36,35 @@ const ops = {
   unmap: () => state.mapping.unmap(),
   disconnect: () => state.imported.disconnect(),
   release: () => state.controller.release(),
+  // Interrupt signals. `on` names the segment: 'import' (default) or 'export'.
+  signal: ({ on }) => signalTarget(on).signal(),
+  waitSignal: ({ on, timeout }) => signalTarget(on).waitForSignal({ timeout }),
+  // Starts a wait and answers at once (the wait stays pending).
+  startWait: ({ on }) => {
+    signalTarget(on).waitForSignal().catch(() => {});
+    return true;
+  },
+  // The other side of a ping-pong: `rounds` times, wait for the exporter's
+  // signal, check the round number it wrote at offset 0, write it back at
+  // offset 4, signal. Returns the rounds seen.
+  echo: async ({ rounds }) => {
+    const cell = new Uint32Array(1);
+    for (let i = 1; i <= rounds; i++) {
+      await state.imported.waitForSignal({ timeout: 10000 });
+      state.imported.get32(0, cell);
+      if (cell[0] !== i) throw new Error(`echo: round ${i} woke up with ${cell[0]} written`);
+      state.imported.put32(4, cell);
+      state.imported.signal();
+    }
+    return rounds;
+  },
   // Leaves without releasing anything: the process exit must clean up.
   exitNow: ({ code }) => process.exit(code ?? 0),
 };
+
+function signalTarget(on) {
+  return on === 'export' ? state.exported : state.imported;
+}
 
 process.on('message', async ({ id, op, args }) => {
   try {
