@@ -11,6 +11,15 @@
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
     "cflags!": ["-fno-exceptions"],
     "defines": ["_GNU_SOURCE"],
+    "variables": {
+      # 1 in a checkout, 0 in the published package, which has no test/:
+      # there the C test programs become empty targets, so an install
+      # compiles only the addon and librsmsim.so.
+      "test_programs": "<!(node -p \"+require('fs').existsSync('test/c')\")"
+    },
+    "target_conditions": [
+      ["test_programs==0 and _type=='executable'", {"type": "none", "sources=": [], "dependencies=": []}]
+    ],
     "conditions": [
       ["OS=='solaris'", {
         # illumos: build LP64 so the ABI matches the system librsm; check our
