@@ -1,0 +1,230 @@
+'use strict';
+// Barriers and barrier modes (spec 4.7, 5.5): close reports a forced
+// disconnect that happened at any time since connect, implicit mode checks
+// every put/get, and an exporter that dies, even by SIGKILL, is noticed.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const rsm = require('..');
+const { throwsRsm } = require('./support/expect');
+const { CONTROLLER, PAGE, tracker } = require('./support/fixtures');
+const { Peer } = require('./support/peer-client');
+const { runInBarrier } = require('../dist/transfer-block');
+
+async function eventually(check, what, ms = 5000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (check()) return;
+    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function rsmCode(fn) {
+  try {
+    fn();
+    return 'RSM_SUCCESS';
+  } catch (e) {
+    if (!(e instanceof rsm.RsmError)) throw e;
+    return e.code;
+  }
+}
+
+describe('barriers in one process', () => {
+  const held = tracker();
+  let ctl;
+  let exp;
+  let imp;
+  beforeEach(async () => {
+    ctl = held.add(rsm.getController(CONTROLLER));
+    exp = held.add(ctl.createExport(PAGE));
+    const id = await exp.publish();
+    imp = held.add(await ctl.connect(1, id));
+  });
+  afterEach(() => held.release());
+
+  it('opens and closes around transfers on a live connection; open/open and close/close are allowed', () => {
+    imp.setMode(rsm.BarrierMode.EXPLICIT);
+    imp.barrier.open();
+    imp.barrier.open();
+    imp.put(0, new Uint8Array([9, 8, 7]));
+    imp.barrier.order();
+    imp.barrier.close();
+    imp.barrier.close();
+    assert.deepEqual(exp.bytes.subarray(0, 3), new Uint8Array([9, 8, 7]));
+  });
+
+  it('implicit mode needs a barrier: RSMERR_BARRIER_UNINITIALIZED after destroy_barrier, explicit mode does not', () => {
+    assert.equal(imp.mode, rsm.BarrierMode.IMPLICIT);
+    imp.barrier.destroy();
+    throwsRsm(() => imp.put(0, new Uint8Array(4)), 'RSMERR_BARRIER_UNINITIALIZED', 'rsm_memseg_import_put');
+    throwsRsm(() => imp.read(0, 4), 'RSMERR_BARRIER_UNINITIALIZED', 'rsm_memseg_import_get');
+    imp.setMode(rsm.BarrierMode.EXPLICIT);
+    imp.put(0, new Uint8Array([1, 2, 3, 4]));
+    assert.deepEqual(imp.read(0, 4), new Uint8Array([1, 2, 3, 4]));
+  });
+
+  it('close reports a forced disconnect from any time since connect, even one before open', async () => {
+    imp.setMode(rsm.BarrierMode.EXPLICIT);
+    exp.unpublish();
+    await exp.publish();
+    imp.barrier.open(); // opens fine: it copies the connect generation
+    throwsRsm(() => imp.barrier.close(), 'RSMERR_CONN_ABORTED', 'rsm_memseg_import_close_barrier');
+    imp.barrier.order();
+    // A new connection has its own generation and works.
+    const fresh = held.add(await ctl.connect(1, exp.segmentId));
+    fresh.setMode(rsm.BarrierMode.EXPLICIT);
+    fresh.barrier.open();
+    fresh.put(0, new Uint8Array([5]));
+    fresh.barrier.close();
+  });
+
+  it('implicit mode reports RSMERR_CONN_ABORTED on the put/get after a forced disconnect', () => {
+    imp.put(0, new Uint8Array([1]));
+    exp.unpublish();
+    throwsRsm(() => imp.put(0, new Uint8Array([2])), 'RSMERR_CONN_ABORTED', 'rsm_memseg_import_put');
+    throwsRsm(() => imp.read(0, 1), 'RSMERR_CONN_ABORTED', 'rsm_memseg_import_get');
+  });
+
+  it('transaction() runs a block inside open/close, in explicit mode for the span, and returns its result', () => {
+    const seen = imp.transaction((seg) => {
+      assert.equal(seg.mode, rsm.BarrierMode.EXPLICIT);
+      seg.put(8, new Uint8Array([4, 5, 6]));
+      return seg.read(8, 3);
+    });
+    assert.deepEqual(seen, new Uint8Array([4, 5, 6]));
+    assert.equal(imp.mode, rsm.BarrierMode.IMPLICIT, 'mode restored');
+  });
+
+  it('transaction() does not retry RSMERR_CONN_ABORTED and says a reconnect is needed', () => {
+    imp.put(0, new Uint8Array([1])); // mapped: later transfers go to the orphaned pages, the close reports
+    exp.unpublish();
+    let runs = 0;
+    throwsRsm(
+      () =>
+        imp.transaction(
+          (seg) => {
+            runs++;
+            seg.put(0, new Uint8Array([1]));
+          },
+          { retries: 5 },
+        ),
+      'RSMERR_CONN_ABORTED',
+      'rsm_memseg_import_close_barrier',
+    );
+    assert.equal(runs, 1);
+    assert.throws(() => imp.transaction(() => {}), /connect\(\) again/);
+    assert.equal(imp.mode, rsm.BarrierMode.IMPLICIT);
+  });
+
+  it('transaction() refuses a block that returns a promise', () => {
+    assert.throws(
+      () => imp.transaction(async () => {}),
+      (e) => e instanceof TypeError && e.code === 'ERR_INVALID_RETURN_VALUE',
+    );
+    assert.throws(() => imp.transaction(null), (e) => e.code === 'ERR_INVALID_ARG_TYPE');
+    assert.throws(() => imp.transaction(() => {}, { retries: -1 }), (e) => e.code === 'ERR_OUT_OF_RANGE');
+  });
+});
+
+describe('transaction retries (barrier failures of a generic interconnect)', () => {
+  // The simulator's interconnects never lose writes, so the retry rule is
+  // checked against a barrier that fails the way a generic plug-in reports it.
+  function host(failures) {
+    const calls = { open: 0, close: 0, modes: [] };
+    let mode = rsm.BarrierMode.IMPLICIT;
+    return {
+      calls,
+      barrier: {
+        open() {
+          calls.open++;
+        },
+        close() {
+          calls.close++;
+          if (calls.close <= failures) throw new rsm.RsmError(rsm.codes.RSMERR_BARRIER_FAILURE, 'rsm_memseg_import_close_barrier');
+        },
+      },
+      get mode() {
+        return mode;
+      },
+      setMode(m) {
+        calls.modes.push(m);
+        mode = m;
+      },
+    };
+  }
+
+  it('runs the block again after RSMERR_BARRIER_FAILURE, up to `retries` times', () => {
+    const h = host(2);
+    let runs = 0;
+    assert.equal(runInBarrier(h, () => ++runs, { retries: 2 }), 3);
+    assert.deepEqual([h.calls.open, h.calls.close, runs], [3, 3, 3]);
+    assert.deepEqual(h.calls.modes, [rsm.BarrierMode.EXPLICIT, rsm.BarrierMode.IMPLICIT]);
+  });
+
+  it('gives up with the library error once the retries are spent', () => {
+    const h = host(10);
+    let runs = 0;
+    assert.throws(
+      () => runInBarrier(h, () => ++runs, { retries: 1 }),
+      (e) => e.code === 'RSMERR_BARRIER_FAILURE' && /gave up after 2 attempts/.test(e.message),
+    );
+    assert.equal(runs, 2);
+  });
+});
+
+describe('barriers when the exporter process dies (node 2 in a child process)', function () {
+  const held = tracker();
+  let ctl;
+  let peer;
+  beforeEach(async () => {
+    ctl = held.add(rsm.getController(CONTROLLER));
+    peer = await Peer.start({ node: 2 });
+    await peer.call('getController', { name: CONTROLLER });
+    await peer.call('createExport', { size: PAGE });
+  });
+  afterEach(async () => {
+    await peer.stop();
+    held.release();
+  });
+
+  async function connectToPeer() {
+    const id = await peer.call('publish', {});
+    return held.add(await ctl.connect(2, id));
+  }
+
+  it('close_barrier reports RSMERR_CONN_ABORTED when the exporter is SIGKILLed mid-barrier', async () => {
+    const imp = await connectToPeer();
+    imp.setMode(rsm.BarrierMode.EXPLICIT);
+    imp.barrier.open();
+    imp.put(0, new Uint8Array([1, 2, 3]));
+    await peer.stop({ signal: 'SIGKILL' });
+    throwsRsm(() => imp.barrier.close(), 'RSMERR_CONN_ABORTED', 'rsm_memseg_import_close_barrier');
+    // Explicit mode: the transfer itself goes to the orphaned pages quietly.
+    imp.put(0, new Uint8Array([4]));
+    imp.disconnect();
+  });
+
+  it('implicit-mode put/get report RSMERR_CONN_ABORTED soon after the exporter is SIGKILLed, and its files go', async () => {
+    const imp = await connectToPeer();
+    imp.put(0, new Uint8Array([1]));
+    const dir = process.env.RSM_SIM_DIR;
+    assert.ok(fs.readdirSync(dir).some((f) => f.startsWith('seg-2-')), "the exporter's segment file exists");
+    await peer.stop({ signal: 'SIGKILL' });
+    await eventually(() => rsmCode(() => imp.put(0, new Uint8Array([2]))) === 'RSMERR_CONN_ABORTED', 'put failing');
+    throwsRsm(() => imp.read(0, 1), 'RSMERR_CONN_ABORTED', 'rsm_memseg_import_get');
+    throwsRsm(() => imp.barrier.close(), 'RSMERR_CONN_ABORTED', 'rsm_memseg_import_close_barrier');
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('seg-2-')), [], 'reaped with the dead exporter');
+    // Signals toward the dead exporter are dropped; a wait still works normally.
+    imp.signal();
+    await assert.rejects(imp.waitForSignal({ timeout: 0 }), (e) => e.code === 'RSMERR_TIMEOUT');
+    imp.disconnect();
+  });
+
+  it('transaction() fails with RSMERR_CONN_ABORTED once the exporter was killed', async () => {
+    const imp = await connectToPeer();
+    assert.equal(imp.transaction((seg) => seg.read(0, 1).length), 1);
+    await peer.stop({ signal: 'SIGKILL' });
+    throwsRsm(() => imp.transaction((seg) => seg.put(0, new Uint8Array([1]))), 'RSMERR_CONN_ABORTED', 'rsm_memseg_import_close_barrier');
+    imp.disconnect();
+  });
+});
