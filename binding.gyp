@@ -78,6 +78,17 @@
       "include_dirs": ["src-native/abi"],
       "cflags": ["-std=c11"],
       "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
+    },
+    {
+      # The codes the facade cannot provoke (NULL pointers, wrong handle
+      # kinds, a forked child's handle), checked in C (test/c/).
+      "target_name": "rsm_c_null_args",
+      "type": "executable",
+      "dependencies": ["rsmsim"],
+      "sources": ["test/c/null_args.c"],
+      "include_dirs": ["src-native/abi"],
+      "cflags": ["-std=c11"],
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
     }
   ]
 }

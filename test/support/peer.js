@@ -2,6 +2,15 @@
 // A second node in its own process. The test process drives it over the IPC
 // channel: each message { id, op, args } runs one operation on the facade and
 // is answered with { id, value } or { id, error }.
+//
+// RSM_TEST_GROUPS (comma-separated gids), RSM_TEST_GID and RSM_TEST_UID make
+// the peer drop to another identity before it loads rsmapi, so the driver's
+// owner/group/other checks can be tested from a root test run.
+if (process.env.RSM_TEST_GROUPS !== undefined) {
+  process.setgroups(process.env.RSM_TEST_GROUPS === '' ? [] : process.env.RSM_TEST_GROUPS.split(',').map(Number));
+}
+if (process.env.RSM_TEST_GID !== undefined) process.setgid(Number(process.env.RSM_TEST_GID));
+if (process.env.RSM_TEST_UID !== undefined) process.setuid(Number(process.env.RSM_TEST_UID));
 const rsm = require('../..');
 
 const state = { controller: null, exported: null, imported: null, mapping: null };
@@ -26,6 +35,40 @@ const ops = {
     return true;
   },
   get: ({ offset, length }) => Array.from(state.imported.read(offset, length)),
+  umask: ({ mask }) => process.umask(mask),
+  // Several exports at once, each published with its own access list.
+  publishMany: async ({ size, lists }) => {
+    const ids = [];
+    for (const accessList of lists) {
+      const e = state.controller.createExport(size);
+      (state.many ??= []).push(e);
+      ids.push(await e.publish({ accessList }));
+    }
+    return ids;
+  },
+  // For each request: connect, then map one page with the same permission,
+  // then let go; reports the code of each step ('ok' or the error code).
+  probe: async ({ node, requests }) => {
+    const out = [];
+    for (const { segmentId, permission } of requests) {
+      const r = { connect: 'ok', map: null };
+      try {
+        const imp = await state.controller.connect(node, segmentId, { permission });
+        try {
+          imp.map({ length: rsm.pageSize, permission }).unmap();
+          r.map = 'ok';
+        } catch (e) {
+          r.map = e.code;
+        }
+        imp.disconnect();
+      } catch (e) {
+        r.connect = e.code;
+      }
+      out.push(r);
+    }
+    return out;
+  },
+  identity: () => ({ uid: process.getuid(), gid: process.getgid(), groups: process.getgroups() }),
   put: ({ offset, bytes }) => state.imported.put(offset, Uint8Array.from(bytes)),
   map: ({ offset, length, permission }) => {
     state.mapping = state.imported.map({ offset, length, permission });
