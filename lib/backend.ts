@@ -2,6 +2,7 @@
 
 import { binding } from './binding';
 
+/** What {@link backend} reports. */
 export interface BackendInfo {
   /**
    * 'native': the real librsm; 'sim': the built-in simulator; 'none': the
@@ -17,6 +18,13 @@ export interface BackendInfo {
   readonly reason: string;
 }
 
+/**
+ * Which RSMAPI implementation this process uses (chosen once, at load, from
+ * RSM_BACKEND and RSM_LIBRARY), the library it opened, and why. Wraps no
+ * RSMAPI function and never throws: a native backend that could not be
+ * loaded is reported here (name 'none', with the reason) instead of failing
+ * the import.
+ */
 export function backend(): BackendInfo {
   const info = binding.backendInfo();
   return Object.freeze({ name: info.name, requested: info.requested, library: info.library, reason: info.reason });

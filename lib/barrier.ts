@@ -4,6 +4,14 @@
 
 import type { NativeBarrier } from './native';
 
+/**
+ * The error-detection scope of an import segment
+ * (rsm_memseg_import_init_barrier and the other barrier functions): close()
+ * throws {@link RsmError} RSMERR_CONN_ABORTED (or RSMERR_BARRIER_FAILURE) when
+ * transfers since open() may have been lost. Each import segment has one,
+ * made at connect. Methods of a destroyed barrier throw an Error with code
+ * ERR_RSM_RELEASED.
+ */
 export class Barrier {
   /** @internal */
   readonly native: NativeBarrier;
@@ -33,10 +41,12 @@ export class Barrier {
     this.native.destroy();
   }
 
+  /** True once destroy() ran (or its segment was disconnected). */
   get destroyed(): boolean {
     return this.native.destroyed;
   }
 
+  /** Same as destroy(), for `using`. */
   [Symbol.dispose](): void {
     this.destroy();
   }

@@ -12,17 +12,27 @@ import * as check from './validate';
 
 /** rsmapi_controller_attr_t. */
 export interface ControllerAttributes {
+  /** attr_direct_access_sizes: bit mask of the access widths (bytes) put/get do as single accesses. */
   readonly directAccessSizes: number;
+  /** attr_atomic_sizes: bit mask of the widths accessed atomically. */
   readonly atomicSizes: number;
+  /** attr_page_size: the page size of the interconnect. */
   readonly pageSize: number;
+  /** attr_max_export_segment_size: largest export segment, in bytes. */
   readonly maxExportSegmentSize: number;
+  /** attr_tot_export_segment_size: all export segments together, in bytes. */
   readonly totExportSegmentSize: number;
+  /** attr_max_export_segments: how many export segments can exist. */
   readonly maxExportSegments: number;
+  /** attr_max_import_map_size: largest mapping of an import segment, in bytes. */
   readonly maxImportMapSize: number;
+  /** attr_tot_import_map_size: all mappings together, in bytes. */
   readonly totImportMapSize: number;
+  /** attr_max_import_segments: how many segments can be imported. */
   readonly maxImportSegments: number;
 }
 
+/** Options of {@link Controller.createExport}. */
 export interface ExportOptions {
   /** RSM_ALLOW_REBIND: the segment's memory may later be swapped by rebind(). */
   allowRebind?: boolean;
@@ -36,11 +46,19 @@ export interface ExportOptions {
   flags?: number;
 }
 
+/** Options of {@link Controller.connect}. */
 export interface ConnectOptions {
   /** Permission.READ, Permission.WRITE, Permission.RDWR (default) or Permission.NONE. */
   permission?: number;
 }
 
+/**
+ * An opened interconnect controller (rsm_get_controller): export segments are
+ * created and remote segments imported through it. Made by
+ * {@link getController}; releasing it releases every segment still open
+ * through it first. Methods of a released controller throw an Error with
+ * code ERR_RSM_RELEASED.
+ */
 export class Controller {
   /** @internal */
   readonly native: NativeController;
@@ -102,10 +120,12 @@ export class Controller {
     this.native.release();
   }
 
+  /** True once release() ran. */
   get released(): boolean {
     return this.native.released;
   }
 
+  /** Same as release(), for `using`. */
   [Symbol.dispose](): void {
     this.release();
   }

@@ -15,6 +15,12 @@ export function setLiveBackendName(name: string): void {
 /** Code the simulator returns from entry points it does not implement yet. */
 const UNSUPPORTED_OPERATION = 127;
 
+/**
+ * Thrown (or rejected with) when an RSMAPI function returns anything but
+ * RSM_SUCCESS: `code` is the RSMERR_* name, `errno` the number and `syscall`
+ * the function, as in Node's system errors. The message says what the code
+ * means and, where known, why it happened.
+ */
 export class RsmError extends Error {
   /** The RSMERR_* name, e.g. 'RSMERR_PERM_DENIED'. */
   readonly code: string;

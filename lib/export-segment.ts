@@ -12,10 +12,13 @@ import * as check from './validate';
 
 /** One access-list entry: a node and the octal permission it gets (e.g. 0o600). */
 export interface AccessEntry {
+  /** The node, 0 to 64 (Limits.MAX_ACL_NODE). */
   node: number;
+  /** Octal permission for that node, at most 0o666 (Limits.MAX_ACL_PERMISSION). */
   permission: number;
 }
 
+/** Options of {@link ExportSegment.publish}. */
 export interface PublishOptions {
   /** An id in [SegmentIds.USER_MIN, SegmentIds.USER_MAX], or 0 / omitted for an automatic one. */
   segmentId?: number;
@@ -23,9 +26,18 @@ export interface PublishOptions {
   accessList?: readonly AccessEntry[];
 }
 
+/**
+ * Memory of this process that other nodes can import once it is published
+ * (rsm_memseg_export_create and the other rsm_memseg_export_* functions).
+ * Made by {@link Controller.createExport}; the segment owns its page-aligned
+ * memory and shows it as `bytes`. Failing RSMAPI calls throw {@link RsmError};
+ * methods of a destroyed segment throw an Error with code ERR_RSM_RELEASED,
+ * and publish-related calls while a publish is in flight ERR_RSM_BUSY.
+ */
 export class ExportSegment {
   /** @internal */
   readonly native: NativeExportSegment;
+  /** The controller it was created through; releasing that destroys this segment. */
   readonly controller: Controller;
   /** Length in bytes. */
   readonly size: number;
@@ -57,6 +69,7 @@ export class ExportSegment {
     return this.#segmentId;
   }
 
+  /** True while the segment is published. */
   get published(): boolean {
     return this.#segmentId !== undefined;
   }
@@ -109,6 +122,7 @@ export class ExportSegment {
     this.#segmentId = undefined;
   }
 
+  /** True once destroy() ran (or the controller was released). */
   get destroyed(): boolean {
     return this.native.destroyed;
   }
@@ -148,6 +162,7 @@ export class ExportSegment {
     return this.native.releasePollDescriptor();
   }
 
+  /** Same as destroy(), for `using`. */
   [Symbol.dispose](): void {
     this.destroy();
   }

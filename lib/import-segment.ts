@@ -16,6 +16,7 @@ import { runInBarrier } from './transfer-block';
 import type { TransactionOptions } from './transfer-block';
 import * as check from './validate';
 
+/** Options of {@link ImportSegment.map}. */
 export interface MapOptions {
   /** Segment offset of the window, a multiple of the page size (default 0). */
   offset?: number;
@@ -47,6 +48,7 @@ export interface IoEntry {
   length?: number;
 }
 
+/** Options of {@link ImportSegment.putv} and {@link ImportSegment.getv}. */
 export interface ScatterGatherOptions {
   /** RSM_IMPLICIT_SIGPOST: after a successful transfer, post an interrupt signal to the exporter. */
   signal?: boolean;
@@ -57,12 +59,23 @@ const IMPLICIT_SIGPOST = 0x01;
 
 type Bits = 8 | 16 | 32 | 64;
 
+/**
+ * A connection to a segment another node (or this one) published
+ * (rsm_memseg_import_connect and the other rsm_memseg_import_* functions).
+ * Made by {@link Controller.connect}. Data moves with put/get (copies) or
+ * through a {@link Mapping}. Failing RSMAPI calls throw {@link RsmError} (a
+ * connection the exporter tore down: RSMERR_CONN_ABORTED); argument mistakes
+ * throw TypeError/RangeError; methods of a disconnected segment throw an
+ * Error with code ERR_RSM_RELEASED.
+ */
 export class ImportSegment {
   /** @internal */
   readonly native: NativeImportSegment;
+  /** The controller it was connected through; releasing that disconnects this segment. */
   readonly controller: Controller;
   /** The exporting node. */
   readonly node: number;
+  /** The segment id it was connected to. */
   readonly segmentId: number;
   /** The permission asked for at connect. */
   readonly permission: number;
@@ -115,12 +128,24 @@ export class ImportSegment {
   put8(offset: number, values: Uint8Array | Int8Array): void {
     this.#putN(8, offset, values, 'Uint8Array or Int8Array');
   }
+  /**
+   * rsm_memseg_import_put16: `values` into the segment at `offset`, one 16-bit access per element.
+   * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
+   */
   put16(offset: number, values: Uint16Array | Int16Array): void {
     this.#putN(16, offset, values, 'Uint16Array or Int16Array');
   }
+  /**
+   * rsm_memseg_import_put32: `values` into the segment at `offset`, one 32-bit access per element.
+   * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
+   */
   put32(offset: number, values: Uint32Array | Int32Array | Float32Array): void {
     this.#putN(32, offset, values, 'Uint32Array, Int32Array or Float32Array');
   }
+  /**
+   * rsm_memseg_import_put64: `values` into the segment at `offset`, one 64-bit access per element.
+   * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
+   */
   put64(offset: number, values: BigUint64Array | BigInt64Array | Float64Array): void {
     this.#putN(64, offset, values, 'BigUint64Array, BigInt64Array or Float64Array');
   }
@@ -129,12 +154,24 @@ export class ImportSegment {
   get8<T extends Uint8Array | Int8Array>(offset: number, target: T): T {
     return this.#getN(8, offset, target, 'Uint8Array or Int8Array');
   }
+  /**
+   * rsm_memseg_import_get16: fills `target` from the segment at `offset`, one 16-bit access per element; returns `target`.
+   * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
+   */
   get16<T extends Uint16Array | Int16Array>(offset: number, target: T): T {
     return this.#getN(16, offset, target, 'Uint16Array or Int16Array');
   }
+  /**
+   * rsm_memseg_import_get32: fills `target` from the segment at `offset`, one 32-bit access per element; returns `target`.
+   * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
+   */
   get32<T extends Uint32Array | Int32Array | Float32Array>(offset: number, target: T): T {
     return this.#getN(32, offset, target, 'Uint32Array, Int32Array or Float32Array');
   }
+  /**
+   * rsm_memseg_import_get64: fills `target` from the segment at `offset`, one 64-bit access per element; returns `target`.
+   * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
+   */
   get64<T extends BigUint64Array | BigInt64Array | Float64Array>(offset: number, target: T): T {
     return this.#getN(64, offset, target, 'BigUint64Array, BigInt64Array or Float64Array');
   }
@@ -143,12 +180,15 @@ export class ImportSegment {
   read8(offset: number, count: number): Uint8Array {
     return this.get8(offset, new Uint8Array(check.length(count, 'count')));
   }
+  /** rsm_memseg_import_get16 of `count` elements from `offset`, as a new array (errors as get16). */
   read16(offset: number, count: number): Uint16Array {
     return this.get16(offset, new Uint16Array(check.length(count, 'count')));
   }
+  /** rsm_memseg_import_get32 of `count` elements from `offset`, as a new array (errors as get32). */
   read32(offset: number, count: number): Uint32Array {
     return this.get32(offset, new Uint32Array(check.length(count, 'count')));
   }
+  /** rsm_memseg_import_get64 of `count` elements from `offset`, as a new array (errors as get64). */
   read64(offset: number, count: number): BigUint64Array {
     return this.get64(offset, new BigUint64Array(check.length(count, 'count')));
   }
@@ -269,10 +309,12 @@ export class ImportSegment {
     this.native.disconnect();
   }
 
+  /** True once disconnect() succeeded (or the controller was released). */
   get disconnected(): boolean {
     return this.native.disconnected;
   }
 
+  /** Unmaps an explicit mapping if there is one, then disconnect(), for `using`. */
   [Symbol.dispose](): void {
     if (this.native.disconnected) return;
     if (this.mapping !== undefined) this.mapping.unmap();

@@ -11,7 +11,7 @@ export { RsmError } from './errors';
 export { ExportSegment } from './export-segment';
 export type { AccessEntry, PublishOptions } from './export-segment';
 export { ImportSegment } from './import-segment';
-export type { MapOptions } from './import-segment';
+export type { IoEntry, MapOptions, ScatterGatherOptions } from './import-segment';
 export { Mapping } from './mapping';
 export { Barrier } from './barrier';
 export { LocalMemory } from './local-memory';

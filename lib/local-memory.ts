@@ -6,9 +6,17 @@
 import type { Controller } from './controller';
 import type { NativeLocalMemory } from './native';
 
+/**
+ * Page-aligned memory of this process registered as a local memory handle
+ * (rsm_create_localmemory_handle), the local side of scatter/gather
+ * transfers ({@link ImportSegment.putv}, {@link ImportSegment.getv}). Made by
+ * the controller; it owns its memory and shows it as `bytes`. Methods of a
+ * freed handle throw an Error with code ERR_RSM_RELEASED.
+ */
 export class LocalMemory {
   /** @internal */
   readonly native: NativeLocalMemory;
+  /** The controller it was made through; releasing that frees this handle. */
   readonly controller: Controller;
   /** Length in bytes. */
   readonly size: number;
@@ -39,10 +47,12 @@ export class LocalMemory {
     this.native.free();
   }
 
+  /** True once free() ran (or the controller was released). */
   get freed(): boolean {
     return this.native.freed;
   }
 
+  /** Same as free(), for `using`. */
   [Symbol.dispose](): void {
     this.free();
   }

@@ -7,6 +7,14 @@ import { codedError } from './errors';
 import type { NativeMapping } from './native';
 import * as check from './validate';
 
+/**
+ * A window of an import segment mapped into this process
+ * (rsm_memseg_import_map), made by {@link ImportSegment.map}. A writable
+ * mapping shows the remote memory itself as typed views; they read as empty
+ * once it is unmapped. A read-only mapping has no views (ERR_RSM_READONLY_MAPPING):
+ * read it with read(). Methods of an unmapped mapping throw an Error with
+ * code ERR_RSM_RELEASED.
+ */
 export class Mapping {
   /** @internal */
   readonly native: NativeMapping;
@@ -60,10 +68,12 @@ export class Mapping {
     this.native.unmap();
   }
 
+  /** True once unmap() ran (or its segment went away). */
   get unmapped(): boolean {
     return this.native.unmapped;
   }
 
+  /** Same as unmap(), for `using`. */
   [Symbol.dispose](): void {
     this.unmap();
   }

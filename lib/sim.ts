@@ -9,6 +9,7 @@ import type { AccessEntry } from './export-segment';
 export interface SimProcess {
   /** Its slot in the cluster registry. */
   readonly slot: number;
+  /** Its process id. */
   readonly pid: number;
   /** The node it is (RSM_SIM_NODE). */
   readonly node: number;
@@ -48,8 +49,9 @@ export interface SimSegment {
   readonly pid: number;
   /** False when the exporting process died and the segment awaits cleanup. */
   readonly ownerAlive: boolean;
-  /** The exporter's user and group ids, against which importers' permissions are checked. */
+  /** The exporter's user id: importers running as this user get the owner part of a mode. */
   readonly uid: number;
+  /** The exporter's group id: importers in this group get the group part of a mode. */
   readonly gid: number;
   /** The permission every node gets when the segment is published without an access list (0777 & ~umask). */
   readonly mode: number;
@@ -65,7 +67,9 @@ export interface SimSegment {
 export interface SimSnapshot {
   /** The cluster directory (RSM_SIM_DIR). */
   readonly dir: string;
+  /** The processes registered in the cluster, live or awaiting cleanup. */
   readonly processes: readonly SimProcess[];
+  /** Every export segment of the cluster, published or not. */
   readonly segments: readonly SimSegment[];
 }
 

@@ -8,7 +8,9 @@ import { describe } from './validate';
 
 /** A controller of another node reachable through a local controller. */
 export interface RemoteController {
+  /** The remote node's id. */
   readonly node: number;
+  /** Its controller's name, e.g. 'sci0'. */
   readonly name: string;
   /** Its hardware address (rsm_addr_t, 64 bits). */
   readonly hwaddr: bigint;
@@ -16,15 +18,21 @@ export interface RemoteController {
   readonly state: number;
 }
 
+/** A controller of the local node and what it reaches. */
 export interface TopologyController {
   /** "<type><unit>", e.g. 'sci0'. The loopback controller is never listed. */
   readonly name: string;
+  /** Its hardware address (rsm_addr_t, 64 bits). */
   readonly hwaddr: bigint;
+  /** The remote controllers it has a path to. */
   readonly remotes: readonly RemoteController[];
 }
 
+/** The interconnect as the local node sees it (rsm_topology_t). */
 export interface Topology {
+  /** This node's id. */
   readonly localNode: number;
+  /** Its controllers, each with its connections. */
   readonly controllers: readonly TopologyController[];
 }
 
@@ -35,7 +43,9 @@ export function getTopology(): Topology {
 
 /** A range of segment ids an administrator reserved for an application. */
 export interface SegmentIdRange {
+  /** The first id of the range. */
   readonly base: number;
+  /** How many ids it has. */
   readonly length: number;
 }
 
