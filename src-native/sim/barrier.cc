@@ -1,5 +1,7 @@
 #include "barrier.h"
 
+#include <atomic>
+
 #include "import.h"
 
 namespace rsmsim {
@@ -38,7 +40,12 @@ int OpenBarrier(rsmapi_barrier_t* barrier) {
 
 int OrderBarrier(rsmapi_barrier_t* barrier) {
   ImportRec* seg;
-  return BarrierSegment(barrier, &seg);
+  int rc = BarrierSegment(barrier, &seg);
+  if (rc != RSM_SUCCESS) return rc;
+  // Stores issued before the order are visible to every node before stores
+  // issued after it: on shared memory that is a full fence.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  return RSM_SUCCESS;
 }
 
 int CloseBarrier(rsmapi_barrier_t* barrier) {
