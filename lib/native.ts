@@ -262,6 +262,14 @@ export interface NativeBinding {
    * the cluster registry cannot be opened.
    */
   simSegments(): string;
+  /**
+   * rsmsim_ext_fault: sets a simulator fault of a node, or runs a fault
+   * action (faults.ts). Throws ERR_RSM_NOT_SIMULATOR when the live backend
+   * has no fault injection, RangeError for an unknown fault or a bad value.
+   */
+  simFault(name: string, node: number, value: number): void;
+  /** rsmsim_ext_list_faults: the faults currently set, as a JSON string. */
+  simFaults(): string;
   /** The handle classes, for `instanceof`; constructing one from JavaScript throws. */
   readonly NativeController: NativeHandleClass<NativeController>;
   readonly NativeExportSegment: NativeHandleClass<NativeExportSegment>;

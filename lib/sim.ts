@@ -5,6 +5,10 @@
 import { binding } from './binding';
 import type { AccessEntry } from './export-segment';
 
+/** Fault injection: rsm.sim.faults (faults.ts). */
+export * as faults from './faults';
+export type { NodeFaults } from './faults';
+
 /** A process that has joined the simulated cluster. */
 export interface SimProcess {
   /** Its slot in the cluster registry. */

@@ -8,7 +8,6 @@ const rsm = require('..');
 const { throwsRsm } = require('./support/expect');
 const { CONTROLLER, PAGE, tracker } = require('./support/fixtures');
 const { Peer } = require('./support/peer-client');
-const { runInBarrier } = require('../dist/transfer-block');
 
 async function eventually(check, what, ms = 5000) {
   const deadline = Date.now() + ms;
@@ -127,48 +126,49 @@ describe('barriers in one process', () => {
 });
 
 describe('transaction retries (barrier failures of a generic interconnect)', () => {
-  // The simulator's interconnects never lose writes, so the retry rule is
-  // checked against a barrier that fails the way a generic plug-in reports it.
-  function host(failures) {
-    const calls = { open: 0, close: 0, modes: [] };
-    let mode = rsm.BarrierMode.IMPLICIT;
-    return {
-      calls,
-      barrier: {
-        open() {
-          calls.open++;
-        },
-        close() {
-          calls.close++;
-          if (calls.close <= failures) throw new rsm.RsmError(rsm.codes.RSMERR_BARRIER_FAILURE, 'rsm_memseg_import_close_barrier');
-        },
-      },
-      get mode() {
-        return mode;
-      },
-      setMode(m) {
-        calls.modes.push(m);
-        mode = m;
-      },
-    };
-  }
+  // The simulator's interconnect never loses writes on its own: the failures
+  // are injected (rsm.sim.faults), and reach the library's close as a
+  // generic plug-in reports them.
+  const held = tracker();
+  let exp;
+  let imp;
+  beforeEach(async () => {
+    const ctl = held.add(rsm.getController(CONTROLLER));
+    exp = held.add(ctl.createExport(PAGE));
+    imp = held.add(await ctl.connect(1, await exp.publish()));
+  });
+  afterEach(() => {
+    rsm.sim.faults.clear();
+    held.release();
+  });
 
   it('runs the block again after RSMERR_BARRIER_FAILURE, up to `retries` times', () => {
-    const h = host(2);
+    rsm.sim.faults.failBarrierClose(1, 2);
+    const modes = [];
     let runs = 0;
-    assert.equal(runInBarrier(h, () => ++runs, { retries: 2 }), 3);
-    assert.deepEqual([h.calls.open, h.calls.close, runs], [3, 3, 3]);
-    assert.deepEqual(h.calls.modes, [rsm.BarrierMode.EXPLICIT, rsm.BarrierMode.IMPLICIT]);
+    const result = imp.transaction((seg) => {
+      runs++;
+      modes.push(seg.mode);
+      seg.put(0, new Uint8Array([runs]));
+      return runs;
+    }, { retries: 2 });
+    assert.equal(result, 3);
+    assert.equal(exp.bytes[0], 3, 'the last run wrote last');
+    assert.deepEqual(modes, [rsm.BarrierMode.EXPLICIT, rsm.BarrierMode.EXPLICIT, rsm.BarrierMode.EXPLICIT]);
+    assert.equal(imp.mode, rsm.BarrierMode.IMPLICIT, 'the mode is restored');
+    assert.deepEqual(rsm.sim.faults.list(), [], 'both injected failures were met');
   });
 
   it('gives up with the library error once the retries are spent', () => {
-    const h = host(10);
+    rsm.sim.faults.failBarrierClose(1, 10);
     let runs = 0;
     assert.throws(
-      () => runInBarrier(h, () => ++runs, { retries: 1 }),
-      (e) => e.code === 'RSMERR_BARRIER_FAILURE' && /gave up after 2 attempts/.test(e.message),
+      () => imp.transaction(() => ++runs, { retries: 1 }),
+      (e) => e instanceof rsm.RsmError && e.code === 'RSMERR_BARRIER_FAILURE' && /gave up after 2 attempts/.test(e.message),
     );
     assert.equal(runs, 2);
+    assert.equal(rsm.sim.faults.list()[0].barrierCloseFail, 8);
+    assert.equal(imp.mode, rsm.BarrierMode.IMPLICIT);
   });
 });
 

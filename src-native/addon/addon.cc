@@ -13,6 +13,7 @@
 #include "local_memory.h"
 #include "mapping.h"
 #include "signal_waiter.h"
+#include "sim_faults.h"
 #include "sim_inspect.h"
 #include "topology.h"
 
@@ -126,6 +127,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                                       Napi::Function::New(env, GetController, "getController", state),
                                       napi_enumerable),
       Napi::PropertyDescriptor::Value("simSegments", Napi::Function::New(env, SimSegments, "simSegments", state),
+                                      napi_enumerable),
+      Napi::PropertyDescriptor::Value("simFault", Napi::Function::New(env, SimFault, "simFault", state),
+                                      napi_enumerable),
+      Napi::PropertyDescriptor::Value("simFaults", Napi::Function::New(env, SimFaults, "simFaults", state),
                                       napi_enumerable),
       Napi::PropertyDescriptor::Value("waitPollfd", Napi::Function::New(env, WaitPollfd, "waitPollfd", state),
                                       napi_enumerable),

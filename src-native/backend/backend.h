@@ -17,6 +17,10 @@ struct Backend {
   // Optional: the simulator's rsmsim_ext_config_error (the built-in one, or
   // the one librsmsim.so exports). A real librsm has none: nullptr.
   const char* (*ext_config_error)(void) = nullptr;
+  // Optional: the simulator's fault injection (rsmsim_ext_fault,
+  // rsmsim_ext_list_faults in sim_api.h); nullptr for a real librsm.
+  int (*ext_fault)(const char* name, int node, long long value, char* why, size_t why_len) = nullptr;
+  long (*ext_list_faults)(char* buf, size_t len) = nullptr;
 };
 
 // What the loader decided, for backend() in the facade.

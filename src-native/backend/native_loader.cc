@@ -40,6 +40,9 @@ std::string ResolveAll(void* handle, Backend* table, std::string* dl_message) {
   dlerror();
   table->ext_config_error =
       reinterpret_cast<const char* (*)(void)>(dlsym(handle, "rsmsim_ext_config_error"));
+  table->ext_fault = reinterpret_cast<decltype(table->ext_fault)>(dlsym(handle, "rsmsim_ext_fault"));
+  table->ext_list_faults = reinterpret_cast<decltype(table->ext_list_faults)>(dlsym(handle, "rsmsim_ext_list_faults"));
+  dlerror();
   return "";
 }
 

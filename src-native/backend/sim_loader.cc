@@ -10,6 +10,8 @@ void LoadSimBackend(Backend* table) {
   RSMAPI_FOR_EACH_FUNCTION(RSM_FILL_SIM)
 #undef RSM_FILL_SIM
   table->ext_config_error = &rsmsim_ext_config_error;
+  table->ext_fault = &rsmsim_ext_fault;
+  table->ext_list_faults = &rsmsim_ext_list_faults;
 }
 
 }  // namespace rsm

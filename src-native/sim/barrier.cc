@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "faults.h"
 #include "import.h"
 
 namespace rsmsim {
@@ -35,6 +36,8 @@ int OpenBarrier(rsmapi_barrier_t* barrier) {
   int rc = BarrierSegment(barrier, &seg);
   if (rc != RSM_SUCCESS) return rc;
   barrier->gnum = seg->connect_gen;
+  // The generic plug-in's driver barrier open, failed by an injected fault.
+  if (!seg->ctlr->loopback && TakeBarrierOpenFault(seg->ctlr->node)) return RSMERR_BARRIER_OPEN_FAILED;
   return RSM_SUCCESS;
 }
 
@@ -57,6 +60,8 @@ int CloseBarrier(rsmapi_barrier_t* barrier) {
   // failure; its importers are then cut off like on unpublish.
   CheckExporterAlive(seg);
   if (barrier->gnum != seg->LiveGeneration()) return RSMERR_CONN_ABORTED;
+  // The generic plug-in's close, failed by an injected fault (faults.h).
+  if (!seg->ctlr->loopback && TakeBarrierCloseFault(seg->ctlr->node)) return RSMERR_BARRIER_FAILURE;
   return RSM_SUCCESS;
 }
 

@@ -248,6 +248,8 @@ Config LoadConfig() {
     c.error = "RSM_SIM_NODE: node " + std::to_string(c.node) + " is not a node of the topology";
     return c;
   }
+  const char* faults = getenv("RSM_SIM_FAULTS");
+  if (faults && !ParseFaultSpec(faults, c.node, &c.faults, &c.error)) return c;
 
   const char* dir = getenv("RSM_SIM_DIR");
   if (dir) {

@@ -9,6 +9,7 @@
 //   RSM_SIM_SEGMENTID_FILE  file read by rsm_get_segmentid_range
 //                     (default /etc/rsm/rsm.segmentid)
 //   RSM_SIM_DEBUG     any non-empty value: trace to stderr
+//   RSM_SIM_FAULTS    faults to inject when the cluster is opened (faults.h)
 //
 // Topology file: one statement per line; '#' starts a comment; blank lines
 // are ignored. Numbers are decimal, or hexadecimal with 0x.
@@ -36,6 +37,7 @@
 #include <vector>
 
 #include "../abi/rsmapi.h"
+#include "faults.h"
 
 namespace rsmsim {
 
@@ -74,6 +76,7 @@ struct Config {
   Topology topology;
   std::string segmentid_file;
   bool debug = false;
+  std::vector<FaultSetting> faults;  // RSM_SIM_FAULTS (faults.h)
 };
 
 // Reads the environment on first use; later calls return the same object.

@@ -11,6 +11,7 @@
 
 #include "controller.h"
 #include "fabric.h"
+#include "faults.h"
 
 namespace rsmsim {
 
@@ -162,6 +163,9 @@ int ExportCreate(ControllerRec* ctlr, void* vaddr, size_t size, uint_t flags, Ex
   std::string error;
   Fabric* f = Fabric::Get(&error);
   if (!f) return RSMERR_INSUFFICIENT_RESOURCES;
+  // Injected: page locking finds no exportable memory, or /dev/rsm cannot
+  // be opened (faults.h).
+  if (int fault = ResourceFault(ctlr->node)) return fault;
   // The driver's bind record captures the creator's identity now.
   const uint32_t uid = geteuid(), gid = getegid(), mode = DefaultMode();
   if (!ControllerOpen(ctlr)) return RSMERR_CTLR_NOT_PRESENT;
@@ -280,6 +284,12 @@ int ExportPublish(ExportRec* seg, rsm_memseg_id_t id, const rsmapi_access_entry_
   std::vector<rsmapi_access_entry_t> list;
   int rc = ValidateAcl(seg->ctlr, acl, acl_len, &list);
   if (rc != RSM_SUCCESS) return rc;
+  // The interconnect-level create may wait for resources (spec 4.2 step 10);
+  // loopback has none to wait for.
+  if (!seg->ctlr->loopback) {
+    rc = WaitForResources(seg->ctlr->node, (seg->flags & RSM_CREATE_SEG_DONTWAIT) != 0);
+    if (rc != RSM_SUCCESS) return rc;
+  }
 
   std::string error;
   Fabric* f = Fabric::Get(&error);

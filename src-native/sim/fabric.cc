@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "config.h"
+#include "faults.h"
 #include "segment_file.h"
 #include "signals.h"
 
@@ -21,7 +22,7 @@ namespace rsmsim {
 namespace {
 
 constexpr uint64_t kMagic = 0x4246534d49534d52ull;  // "RMSIMSFB"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;  // 2: fault table, signal-slot waiters
 constexpr uint64_t kFirstAutoId = 0x80000000ull;
 // Liveness locks live far beyond the registry's bytes: byte kLockBase + slot
 // is write-locked by the process in that slot for as long as it runs.
@@ -93,6 +94,7 @@ Fabric* Fabric::Get(std::string* error) {
     Fabric* instance = ::new (&fabric_storage) Fabric();
     if (instance->Open(c.dir, &open_error)) {
       fabric = instance;
+      AttachFaultTable(*instance, c.faults);
       pthread_atfork(nullptr, nullptr, [] { g_fabric->ForgetSelfAfterFork(); });
     }
   });

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "../abi/rsmapi.h"
+#include "fault_table.h"
 #include "signal_slots.h"
 
 namespace rsmsim {
@@ -88,6 +89,8 @@ struct FabricLayout {
   // Interrupt-event counts of every export and import entry (signals.h).
   SignalSlot export_signals[kMaxExports];
   SignalSlot import_signals[kMaxImports];
+  // Injected faults (faults.h).
+  FaultTable faults;
 };
 
 class Fabric;

@@ -10,6 +10,7 @@
 
 #include "controller.h"
 #include "fabric.h"
+#include "faults.h"
 
 namespace rsmsim {
 
@@ -189,11 +190,18 @@ int ConnectLocked(Fabric* f, ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg
 int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid, rsm_permission_t perm,
                   ImportRec** out) {
   std::string error;
+  int rc;
   Fabric* f = Fabric::Get(&error);
   if (!f) return RSMERR_INSUFFICIENT_RESOURCES;
+  // Injected: the library's allocation, or its open of /dev/rsm, fails.
+  rc = ResourceFault(ctlr->node);
+  if (rc != RSM_SUCCESS) return rc;
   if (!ControllerOpen(ctlr)) return RSMERR_CTLR_NOT_PRESENT;
   if (ctlr->loopback && node != ctlr->node) return RSMERR_CTLR_NOT_PRESENT;
-  if (!Reachable(ctlr, node)) return RSMERR_REMOTE_NODE_UNREACHABLE;
+  if (!Reachable(ctlr, node) || PathCut(ctlr->node, node)) return RSMERR_REMOTE_NODE_UNREACHABLE;
+  // Injected: the exporting node does not answer; the driver keeps asking.
+  rc = WaitForAnswer(ctlr->node, node);
+  if (rc != RSM_SUCCESS) return rc;
 
   ImportRec* rec = NewImport();
   if (!rec) return RSMERR_INSUFFICIENT_MEM;
@@ -201,7 +209,7 @@ int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid
   uint64_t serial = 0, file_offset = 0, length = 0;
   // Never release the record while holding the registry lock: releasing
   // takes the process mutex, which is held elsewhere around registry calls.
-  int rc = ConnectLocked(f, ctlr, node, segid, perm, rec, &index, &export_index, &mode, &serial, &file_offset,
+  rc = ConnectLocked(f, ctlr, node, segid, perm, rec, &index, &export_index, &mode, &serial, &file_offset,
                          &length);
   if (rc != RSM_SUCCESS) {
     ReleaseHandle(rec);

@@ -21,6 +21,15 @@ struct SignalSlot {
   // 1 while the owning process has a doorbell socket bound for this entry;
   // posters ring it when the count leaves zero.
   uint32_t bell;
+  // Blocking rsm_intr_signal_wait calls in progress on the handle, and 1
+  // while its process holds poll descriptors for it: who an injected
+  // interrupt (faults.h) reaches.
+  uint32_t waiters;
+  uint32_t polled;
+  // 1: an injected interrupt awaits the next consumer, who gets
+  // RSMERR_INTERRUPTED instead of an event.
+  uint32_t interrupted;
+  uint32_t pad;
 };
 
 }  // namespace rsmsim

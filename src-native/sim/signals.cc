@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "fabric.h"
+#include "faults.h"
 #include "handles.h"
 
 namespace rsmsim {
@@ -143,6 +144,9 @@ void Claim(SignalSlot& s, uint32_t inc) {
   s.inc = inc;
   s.events = 0;
   s.bell = 0;
+  s.waiters = 0;
+  s.polled = 0;
+  s.interrupted = 0;
 }
 
 // Is the entry still the one the target names (not freed, not recycled)?
@@ -257,6 +261,46 @@ void Deliver(Fabric& f, const Target& t) {
   if (s.events++ == 0 && s.bell) Ring(f, t);
 }
 
+// Takes a pending injected interrupt, if there is one: the consumer reports
+// RSMERR_INTERRUPTED and the doorbell is emptied unless events remain.
+bool TakeInterrupt(Fabric& f, const Target& t, const Doorbell* bell) {
+  SignalSlot& s = SlotOf(f, t);
+  SlotLock slock(f, s);
+  if (s.inc != t.inc || !s.interrupted) return false;
+  s.interrupted = 0;
+  if (s.events == 0 && bell) Drain(*bell);
+  return true;
+}
+
+// Counts a blocking wait as in progress on the slot while it lives, so an
+// injected interrupt reaches it.
+class WaitInProgress {
+ public:
+  WaitInProgress(Fabric& f, const Target& t) : f_(f), t_(t) {
+    SignalSlot& s = SlotOf(f_, t_);
+    SlotLock slock(f_, s);
+    if (s.inc == t_.inc) s.waiters++;
+  }
+  ~WaitInProgress() {
+    SignalSlot& s = SlotOf(f_, t_);
+    SlotLock slock(f_, s);
+    if (s.inc == t_.inc && s.waiters > 0) s.waiters--;
+  }
+  WaitInProgress(const WaitInProgress&) = delete;
+  WaitInProgress& operator=(const WaitInProgress&) = delete;
+
+ private:
+  Fabric& f_;
+  Target t_;
+};
+
+// Marks whether the handle's process holds poll descriptors for the slot.
+void SetPolled(Fabric& f, const Target& t, bool polled) {
+  SignalSlot& s = SlotOf(f, t);
+  SlotLock slock(f, s);
+  if (s.inc == t.inc) s.polled = polled ? 1 : 0;
+}
+
 // Takes one event if there is one. Returns whether it did. A consumer that
 // takes the last event (or finds none) empties the doorbell.
 bool Consume(Fabric& f, const Target& t, const Doorbell* bell) {
@@ -343,6 +387,28 @@ void DropDeadDoorbell(Fabric& f, bool is_export, uint32_t index, uint32_t inc) {
   }
   s.bell = 0;
   s.events = 0;
+  s.waiters = 0;
+  s.polled = 0;
+  s.interrupted = 0;
+}
+
+void InterruptWaits(Fabric& f, uint32_t node) {
+  auto interrupt = [&f](const Target& t) {
+    SignalSlot& s = SlotOf(f, t);
+    SlotLock slock(f, s);
+    if (s.inc != t.inc || (s.waiters == 0 && !s.polled)) return;
+    s.interrupted = 1;
+    // Readable while an interrupt is pending, as while events are.
+    if (s.bell && s.events == 0) Ring(f, t);
+  };
+  for (uint32_t i = 0; i < kMaxExports; ++i) {
+    const ExportEntry& e = f.exp(i);
+    if (e.state != kExportFree && e.node == node) interrupt(Target{true, i, e.incarnation});
+  }
+  for (uint32_t i = 0; i < kMaxImports; ++i) {
+    const ImportEntry& m = f.imp(i);
+    if (m.in_use && m.node == node) interrupt(Target{false, i, m.incarnation});
+  }
 }
 
 void CloseDoorbell(bool is_export, uint32_t index, uint32_t inc) {
@@ -368,6 +434,9 @@ void CloseDoorbell(bool is_export, uint32_t index, uint32_t inc) {
     if (s.inc == inc) {
       s.bell = 0;
       s.events = 0;
+      s.waiters = 0;
+      s.polled = 0;
+      s.interrupted = 0;
     }
   }
   // Wake a thread still polling the descriptor: it sees `closed` and
@@ -380,6 +449,8 @@ void CloseDoorbell(bool is_export, uint32_t index, uint32_t inc) {
 int PostFromImport(ImportRec* seg) {
   Fabric* f = GetFabric();
   if (!f) return RSMERR_INSUFFICIENT_RESOURCES;
+  // No route to the exporting node (spec 4.8: the send result is returned).
+  if (PathCut(seg->ctlr->node, seg->node)) return RSMERR_REMOTE_NODE_UNREACHABLE;
   const ImportEntry& m = f->imp(seg->entry);
   const uint32_t xi = Load(m.export_index), xinc = Load(m.export_inc);
   // Usually the segment connected to is still the one published under the
@@ -426,6 +497,7 @@ int SignalWait(void* memseg, int timeout) {
   Fabric* f = GetFabric();
   if (!f) return RSMERR_INSUFFICIENT_RESOURCES;
   std::shared_ptr<Doorbell> bell = FindBell(t);
+  if (TakeInterrupt(*f, t, bell.get())) return RSMERR_INTERRUPTED;
   // Pending events need no descriptor: a poll that would return at once.
   if (Consume(*f, t, bell.get())) return RSM_SUCCESS;
   if (timeout == 0) return RSMERR_TIMEOUT;
@@ -435,6 +507,9 @@ int SignalWait(void* memseg, int timeout) {
   pollfd p{bell->fd.get(), POLLRDNORM, 0};
   const int64_t deadline = timeout < 0 ? -1 : NowMs() + timeout;
   int n;
+  WaitInProgress waiting(*f, t);
+  // An interrupt injected before the wait was counted would be missed.
+  if (TakeInterrupt(*f, t, bell.get())) return RSMERR_INTERRUPTED;
   for (;;) {
     int left = deadline < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, deadline - NowMs()));
     n = poll(&p, 1, left);
@@ -446,6 +521,7 @@ int SignalWait(void* memseg, int timeout) {
   // As the library: anything but exactly POLLRDNORM is reported as success
   // without consuming; a raced consumer leaves nothing and is a timeout.
   if (p.revents != POLLRDNORM) return RSM_SUCCESS;
+  if (TakeInterrupt(*f, t, bell.get())) return RSMERR_INTERRUPTED;
   return Consume(*f, t, bell.get()) ? RSM_SUCCESS : RSMERR_TIMEOUT;
 }
 
@@ -468,6 +544,8 @@ int SignalWaitPollfd(struct pollfd fds[], nfds_t nfds, int timeout, int* numfdsp
       if (it != bells.polled.end()) bell = it->second;
     }
     if (!bell || !f) continue;  // not an RSM descriptor: left as poll reported it
+    // An injected interrupt ends the whole call, as EINTR ends poll().
+    if (TakeInterrupt(*f, bell->target, bell.get())) return RSMERR_INTERRUPTED;
     ++rsm;
     if (Consume(*f, bell->target, bell.get())) {
       ++consumed;
@@ -492,9 +570,12 @@ int GetPollfdOf(Rec* seg, const Target& t, struct pollfd* pfd) {
   std::shared_ptr<Doorbell> bell = EnsureBell(*f, t, &error);
   if (!bell) return error;
   if (seg->pollfd_count++ == 0) {
-    Bells& bells = TheBells();
-    std::lock_guard<std::mutex> lock(bells.mu);
-    bells.polled[bell->fd.get()] = bell;
+    {
+      Bells& bells = TheBells();
+      std::lock_guard<std::mutex> lock(bells.mu);
+      bells.polled[bell->fd.get()] = bell;
+    }
+    SetPolled(*f, t, true);
   }
   pfd->fd = bell->fd.get();
   pfd->events = POLLRDNORM;
@@ -511,6 +592,7 @@ int ReleasePollfdOf(Rec* seg, const Target& t) {
       std::lock_guard<std::mutex> lock(bells.mu);
       bells.polled.erase(bell->fd.get());
     }
+    if (Fabric* f = GetFabric()) SetPolled(*f, t, false);
   }
   return RSM_SUCCESS;
 }

@@ -38,6 +38,11 @@ void DropDeadDoorbell(Fabric& fabric, bool is_export, uint32_t index, uint32_t i
 // close and remove its doorbell, waking any thread still polling it.
 void CloseDoorbell(bool is_export, uint32_t index, uint32_t inc);
 
+// An injected interrupt (faults.h), registry lock held: every handle of
+// `node` with a blocking wait in progress or poll descriptors handed out
+// gets RSMERR_INTERRUPTED from its next (or current) wait.
+void InterruptWaits(Fabric& fabric, uint32_t node);
+
 // One event from an import toward the segment currently published under its
 // id on its node (dropped if there is none). For the implicit post of
 // putv/getv (spec 4.5 step 7) as well as rsm_intr_signal_post.

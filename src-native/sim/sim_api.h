@@ -38,6 +38,16 @@ RSMSIM_VISIBLE const char* rsmsim_ext_cluster_dir(void);
 // NUL): call again with a larger buffer when it is >= len. Returns -1 with
 // the reason in buf when the cluster registry cannot be opened. Reads only.
 RSMSIM_VISIBLE long rsmsim_ext_list_segments(char* buf, size_t len);
+// Fault injection (faults.h lists the faults and actions): sets fault `name`
+// of `node` to `value`, or runs the action. Returns RSM_SUCCESS;
+// RSMERR_BAD_ARGS_ERRORS for an unknown name or a node or value out of
+// range, RSMERR_BAD_CONF when the cluster cannot be opened, with the reason
+// in `why` (at most why_len bytes with the NUL) when it is not NULL.
+RSMSIM_VISIBLE int rsmsim_ext_fault(const char* name, int node, long long value, char* why, size_t why_len);
+// The faults currently set, as JSON ({"nodes":[...]}); buffer protocol as
+// for rsmsim_ext_list_segments (-1 with the reason when the cluster cannot
+// be opened).
+RSMSIM_VISIBLE long rsmsim_ext_list_faults(char* buf, size_t len);
 }
 
 // Returned by entry points the simulator does not implement yet.

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "faults.h"
 #include "handles.h"
 #include "import.h"
 
@@ -45,6 +46,10 @@ inline int Transfer(void* handle, off_t offset, T* data, size_t count) {
     rsmapi_barrier_t* b = seg->barrier.load(std::memory_order_acquire);
     if (!b) return RSMERR_BARRIER_UNINITIALIZED;
     b->gnum = seg->connect_gen;
+    // Injected faults only (faults.h): a failed implicit open moves no data.
+    if (FaultsArmed() && !seg->ctlr->loopback && TakeBarrierOpenFault(seg->ctlr->node)) {
+      return seg->LiveGeneration() != seg->connect_gen ? RSMERR_CONN_ABORTED : RSMERR_BARRIER_OPEN_FAILED;
+    }
   }
   char* remote = seg->map_base + rel;
   if (kBulk) {
@@ -60,6 +65,8 @@ inline int Transfer(void* handle, off_t offset, T* data, size_t count) {
     }
   }
   if (implicit && seg->LiveGeneration() != seg->connect_gen) return RSMERR_CONN_ABORTED;
+  if (implicit && FaultsArmed() && !seg->ctlr->loopback && TakeBarrierCloseFault(seg->ctlr->node))
+    return RSMERR_BARRIER_FAILURE;
   return RSM_SUCCESS;
 }
 

@@ -101,6 +101,37 @@ const ops = {
     }
     return rounds;
   },
+  // Barriers and faults (test/faults.test.js, test/crash.test.js).
+  barrierRound: () => {
+    state.imported.setMode(rsm.BarrierMode.EXPLICIT);
+    state.imported.barrier.open();
+    state.imported.barrier.close();
+    return true;
+  },
+  transaction: ({ retries, offset, bytes }) => {
+    let runs = 0;
+    state.imported.transaction(
+      (seg) => {
+        runs++;
+        seg.put(offset, Uint8Array.from(bytes));
+      },
+      { retries },
+    );
+    return runs;
+  },
+  // put() `count` times as fast as it can, reporting how many succeeded and
+  // the error code that stopped the loop (null if none did).
+  putLoop: ({ count, length }) => {
+    const data = new Uint8Array(length).fill(7);
+    let done = 0;
+    try {
+      for (; done < count; done++) state.imported.put(0, data);
+      return { done, code: null };
+    } catch (e) {
+      return { done, code: e.code };
+    }
+  },
+  faults: () => rsm.sim.faults.list(),
   // Leaves without releasing anything: the process exit must clean up.
   exitNow: ({ code }) => process.exit(code ?? 0),
 };
