@@ -3,8 +3,29 @@
     # Every .cc/.c file of a folder, so adding a file needs no edit here.
     "sim_sources": ["<!@(node -p \"require('fs').readdirSync('src-native/sim').filter(f=>/\\.cc$/.test(f)).map(f=>'src-native/sim/'+f).join(' ')\")"],
     "addon_sources": ["<!@(node -p \"require('fs').readdirSync('src-native/addon').filter(f=>/\\.cc$/.test(f)).map(f=>'src-native/addon/'+f).join(' ')\")"],
-    "backend_sources": ["<!@(node -p \"require('fs').readdirSync('src-native/backend').filter(f=>/\\.cc$/.test(f)).map(f=>'src-native/backend/'+f).join(' ')\")"]
+    "backend_sources": ["<!@(node -p \"require('fs').readdirSync('src-native/backend').filter(f=>/\\.cc$/.test(f)).map(f=>'src-native/backend/'+f).join(' ')\")"],
+    # 1 in a checkout, 0 in the published package, which has no bench/.
+    "bench_addon": "<!(node -p \"+require('fs').existsSync('bench/native')\")"
   },
+  "conditions": [
+    ["bench_addon==1", {
+      "targets": [
+        {
+          # Empty functions, raw N-API and node-addon-api: the floor the
+          # benchmarks compare a put/get call with (bench/native/).
+          "target_name": "rsm_bench_empty",
+          # Named .so, not .node: node-gyp-build loads the first .node file
+          # it finds in build/Release. The bench loads it with process.dlopen.
+          "type": "shared_library",
+          "product_prefix": "",
+          "product_extension": "so",
+          "sources": ["bench/native/empty.cc"],
+          "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+          "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"]
+        }
+      ]
+    }]
+  ],
   "target_defaults": {
     "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter"],
     "cflags_cc": ["-std=c++17"],

@@ -9,7 +9,7 @@ import type { Controller } from './controller';
 import { codedError, RsmError } from './errors';
 import { LocalMemory } from './local-memory';
 import { Mapping } from './mapping';
-import type { NativeImportSegment, NativeIoEntry } from './native';
+import type { NativeImportAccess, NativeImportSegment, NativeIoEntry } from './native';
 import { signalIterator, waitForSignal } from './signals';
 import type { SignalIteratorOptions, WaitOptions } from './signals';
 import { runInBarrier } from './transfer-block';
@@ -93,6 +93,13 @@ export class ImportSegment {
   #autoMapping: Mapping | undefined;
   /** The segment's length once learnt (librsm does not tell importers). */
   #knownSize: number | undefined;
+  /** put/get bound to this connection, without a receiver check per call. */
+  readonly #access: NativeImportAccess;
+  /**
+   * True when transfers go straight to the library: the connection may map
+   * the segment for reading and writing, so #prepare has nothing to do.
+   */
+  readonly #direct: boolean;
 
   /** @internal */
   constructor(native: NativeImportSegment, controller: Controller, node: number, segmentId: number, permission: number) {
@@ -101,6 +108,8 @@ export class ImportSegment {
     this.node = node;
     this.segmentId = segmentId;
     this.permission = permission;
+    this.#access = native.access();
+    this.#direct = permission !== Permission.READ && permission !== Permission.WRITE;
     this.barrier = new Barrier(native.initBarrier(BarrierType.SEGMENT));
   }
 
@@ -108,14 +117,16 @@ export class ImportSegment {
   put(offset: number, data: ArrayBufferView): void {
     const at = check.offset(offset);
     const view = check.view(data, 'data');
-    this.#transfer(at + view.byteLength, () => this.native.put(at, view));
+    if (this.#direct) this.#access.put(at, view);
+    else this.#transfer(at + view.byteLength, () => this.#access.put(at, view));
   }
 
   /** rsm_memseg_import_get: fills `target` from segment `offset`; returns `target`. */
   get<T extends ArrayBufferView>(offset: number, target: T): T {
     const at = check.offset(offset);
     const view = check.view(target, 'target');
-    this.#transfer(at + view.byteLength, () => this.native.get(at, view));
+    if (this.#direct) this.#access.get(at, view);
+    else this.#transfer(at + view.byteLength, () => this.#access.get(at, view));
     return target;
   }
 
@@ -126,32 +137,57 @@ export class ImportSegment {
 
   /** rsm_memseg_import_put8/16/32/64: each element is one access of its width. */
   put8(offset: number, values: Uint8Array | Int8Array): void {
-    this.#putN(8, offset, values, 'Uint8Array or Int8Array');
+    // One element: the same single put8 through the scalar function, which
+    // skips reading the view in native code.
+    if (this.#direct && values.length === 1 && (values instanceof Uint8Array || values instanceof Int8Array)) {
+      this.#access.store8(check.offset(offset), values[0]);
+    } else {
+      this.#putN(8, offset, values, 'Uint8Array or Int8Array');
+    }
   }
   /**
    * rsm_memseg_import_put16: `values` into the segment at `offset`, one 16-bit access per element.
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   put16(offset: number, values: Uint16Array | Int16Array): void {
-    this.#putN(16, offset, values, 'Uint16Array or Int16Array');
+    if (this.#direct && values.length === 1 && (values instanceof Uint16Array || values instanceof Int16Array)) {
+      this.#access.store16(check.offset(offset), values[0]);
+    } else {
+      this.#putN(16, offset, values, 'Uint16Array or Int16Array');
+    }
   }
   /**
    * rsm_memseg_import_put32: `values` into the segment at `offset`, one 32-bit access per element.
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   put32(offset: number, values: Uint32Array | Int32Array | Float32Array): void {
-    this.#putN(32, offset, values, 'Uint32Array, Int32Array or Float32Array');
+    // Float32Array elements are not integers: they take the view path.
+    if (this.#direct && values.length === 1 && (values instanceof Uint32Array || values instanceof Int32Array)) {
+      this.#access.store32(check.offset(offset), values[0]);
+    } else {
+      this.#putN(32, offset, values, 'Uint32Array, Int32Array or Float32Array');
+    }
   }
   /**
    * rsm_memseg_import_put64: `values` into the segment at `offset`, one 64-bit access per element.
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   put64(offset: number, values: BigUint64Array | BigInt64Array | Float64Array): void {
-    this.#putN(64, offset, values, 'BigUint64Array, BigInt64Array or Float64Array');
+    if (this.#direct && values.length === 1 && (values instanceof BigUint64Array || values instanceof BigInt64Array)) {
+      this.#access.store64(check.offset(offset), values[0]);
+    } else {
+      this.#putN(64, offset, values, 'BigUint64Array, BigInt64Array or Float64Array');
+    }
   }
 
   /** rsm_memseg_import_get8/16/32/64 into `target`; returns `target`. */
   get8<T extends Uint8Array | Int8Array>(offset: number, target: T): T {
+    // One element: the same single get8 through the scalar function; storing
+    // the unsigned value into a signed array keeps its bits.
+    if (this.#direct && target.length === 1 && (target instanceof Uint8Array || target instanceof Int8Array)) {
+      target[0] = this.#access.load8(check.offset(offset));
+      return target;
+    }
     return this.#getN(8, offset, target, 'Uint8Array or Int8Array');
   }
   /**
@@ -159,6 +195,10 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   get16<T extends Uint16Array | Int16Array>(offset: number, target: T): T {
+    if (this.#direct && target.length === 1 && (target instanceof Uint16Array || target instanceof Int16Array)) {
+      target[0] = this.#access.load16(check.offset(offset));
+      return target;
+    }
     return this.#getN(16, offset, target, 'Uint16Array or Int16Array');
   }
   /**
@@ -166,6 +206,10 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   get32<T extends Uint32Array | Int32Array | Float32Array>(offset: number, target: T): T {
+    if (this.#direct && target.length === 1 && (target instanceof Uint32Array || target instanceof Int32Array)) {
+      target[0] = this.#access.load32(check.offset(offset));
+      return target;
+    }
     return this.#getN(32, offset, target, 'Uint32Array, Int32Array or Float32Array');
   }
   /**
@@ -173,6 +217,10 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   get64<T extends BigUint64Array | BigInt64Array | Float64Array>(offset: number, target: T): T {
+    if (this.#direct && target.length === 1 && (target instanceof BigUint64Array || target instanceof BigInt64Array)) {
+      target[0] = this.#access.load64(check.offset(offset));
+      return target;
+    }
     return this.#getN(64, offset, target, 'BigUint64Array, BigInt64Array or Float64Array');
   }
 
@@ -191,6 +239,77 @@ export class ImportSegment {
   /** rsm_memseg_import_get64 of `count` elements from `offset`, as a new array (errors as get64). */
   read64(offset: number, count: number): BigUint64Array {
     return this.get64(offset, new BigUint64Array(check.length(count, 'count')));
+  }
+
+  /**
+   * rsm_memseg_import_get8 of the one byte at `offset`, as a number from 0 to 255.
+   * @throws {RsmError} RSMERR_BAD_OFFSET outside the segment (or the mapped window).
+   */
+  load8(offset: number): number {
+    const at = check.offset(offset);
+    return this.#direct ? this.#access.load8(at) : this.#transfer(at + 1, () => this.#access.load8(at));
+  }
+  /**
+   * rsm_memseg_import_get16 of one element at `offset`, as a number from 0 to 65535.
+   * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2; RSMERR_BAD_OFFSET outside the segment.
+   */
+  load16(offset: number): number {
+    const at = check.offset(offset);
+    return this.#direct ? this.#access.load16(at) : this.#transfer(at + 2, () => this.#access.load16(at));
+  }
+  /**
+   * rsm_memseg_import_get32 of one element at `offset`, as a number from 0 to 2^32 - 1.
+   * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4; RSMERR_BAD_OFFSET outside the segment.
+   */
+  load32(offset: number): number {
+    const at = check.offset(offset);
+    return this.#direct ? this.#access.load32(at) : this.#transfer(at + 4, () => this.#access.load32(at));
+  }
+  /**
+   * rsm_memseg_import_get64 of one element at `offset`, as an unsigned bigint.
+   * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8; RSMERR_BAD_OFFSET outside the segment.
+   */
+  load64(offset: number): bigint {
+    const at = check.offset(offset);
+    return this.#direct ? this.#access.load64(at) : this.#transfer(at + 8, () => this.#access.load64(at));
+  }
+
+  /**
+   * rsm_memseg_import_put8 of one byte: `value` is an integer from -128 to
+   * 255 (stored modulo 2^8, so signed and unsigned bytes both work).
+   * @throws {RangeError} for any other number; {@link RsmError} RSMERR_BAD_OFFSET outside the segment.
+   */
+  store8(offset: number, value: number): void {
+    const at = check.offset(offset);
+    if (this.#direct) this.#access.store8(at, value);
+    else this.#transfer(at + 1, () => this.#access.store8(at, value));
+  }
+  /**
+   * rsm_memseg_import_put16 of one element: `value` is an integer from -32768 to 65535.
+   * @throws {RangeError} for any other number; {@link RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2.
+   */
+  store16(offset: number, value: number): void {
+    const at = check.offset(offset);
+    if (this.#direct) this.#access.store16(at, value);
+    else this.#transfer(at + 2, () => this.#access.store16(at, value));
+  }
+  /**
+   * rsm_memseg_import_put32 of one element: `value` is an integer from -2^31 to 2^32 - 1.
+   * @throws {RangeError} for any other number; {@link RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4.
+   */
+  store32(offset: number, value: number): void {
+    const at = check.offset(offset);
+    if (this.#direct) this.#access.store32(at, value);
+    else this.#transfer(at + 4, () => this.#access.store32(at, value));
+  }
+  /**
+   * rsm_memseg_import_put64 of one element: `value` is a bigint from -(2^63) to 2^64 - 1.
+   * @throws {RangeError} for any other bigint, TypeError for a number; {@link RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8.
+   */
+  store64(offset: number, value: bigint): void {
+    const at = check.offset(offset);
+    if (this.#direct) this.#access.store64(at, value);
+    else this.#transfer(at + 8, () => this.#access.store64(at, value));
   }
 
   /**
@@ -324,13 +443,15 @@ export class ImportSegment {
   #putN(bits: Bits, offset: number, values: ArrayBufferView, kinds: string): void {
     const at = check.offset(offset);
     const view = elements(values, bits, 'values', kinds);
-    this.#transfer(at + view.byteLength, () => this.native.putN(bits, at, view));
+    if (this.#direct) this.#access.putN(bits, at, view);
+    else this.#transfer(at + view.byteLength, () => this.#access.putN(bits, at, view));
   }
 
   #getN<T extends ArrayBufferView>(bits: Bits, offset: number, target: T, kinds: string): T {
     const at = check.offset(offset);
     const view = elements(target, bits, 'target', kinds);
-    this.#transfer(at + view.byteLength, () => this.native.getN(bits, at, view));
+    if (this.#direct) this.#access.getN(bits, at, view);
+    else this.#transfer(at + view.byteLength, () => this.#access.getN(bits, at, view));
     return target;
   }
 

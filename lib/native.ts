@@ -179,6 +179,38 @@ export interface NativeImportSegment extends NativeSignalling {
    */
   disconnect(): void;
   readonly disconnected: boolean;
+  /**
+   * The put/get functions of this connection (import_access.h): plain
+   * functions bound to it, so they work whatever `this` is and skip the
+   * receiver check of the methods above. Each call makes new functions.
+   */
+  access(): NativeImportAccess;
+}
+
+/**
+ * Put/get bound to one connection. After disconnect every function throws
+ * ERR_RSM_RELEASED. Offsets are safe integers (negative ones go to the
+ * library); store values are integers of either signedness of the width
+ * (bigint for 64 bits); loads return the unsigned value.
+ */
+export interface NativeImportAccess {
+  /** rsm_memseg_import_get8/16/32 of one element. */
+  load8(offset: number): number;
+  load16(offset: number): number;
+  load32(offset: number): number;
+  /** rsm_memseg_import_get64 of one element. */
+  load64(offset: number): bigint;
+  /** rsm_memseg_import_put8/16/32 of one element. */
+  store8(offset: number, value: number): void;
+  store16(offset: number, value: number): void;
+  store32(offset: number, value: number): void;
+  /** rsm_memseg_import_put64 of one element. */
+  store64(offset: number, value: bigint): void;
+  /** As NativeImportSegment.putN / getN / put / get. */
+  putN(bits: number, offset: number, source: ArrayBufferView): void;
+  getN(bits: number, offset: number, target: ArrayBufferView): void;
+  put(offset: number, source: ArrayBufferView): void;
+  get(offset: number, target: ArrayBufferView): void;
 }
 
 export interface NativeMapping {

@@ -20,16 +20,18 @@ std::string FormatNumber(double value) {
   return text;
 }
 
-// Reads info[index] as a number, or throws the TypeError naming `name`.
-double NumberArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  napi_env env = info.Env();
-  napi_value value = info[index];
+// Reads `value` as a number, or throws the TypeError naming `name`.
+double NumberValue(napi_env env, napi_value value, const char* name) {
   double number = 0;
   if (napi_get_value_double(env, value, &number) != napi_ok) {
-    throw ArgTypeError(info.Env(), std::string("The \"") + name + "\" argument must be of type number, got " +
-                                       Describe(Napi::Value(env, value)));
+    throw ArgTypeError(Napi::Env(env), std::string("The \"") + name + "\" argument must be of type number, got " +
+                                           Describe(Napi::Value(env, value)));
   }
   return number;
+}
+
+double NumberArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  return NumberValue(info.Env(), info[index], name);
 }
 
 Napi::Error OutOfRange(Napi::Env env, const char* name, const std::string& expected, double got) {
@@ -109,9 +111,13 @@ int32_t Int32Arg(const Napi::CallbackInfo& info, size_t index, const char* name)
 }
 
 int64_t SafeIntegerArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  double number = NumberArg(info, index, name);
+  return SafeIntegerValue(info.Env(), info[index], name);
+}
+
+int64_t SafeIntegerValue(napi_env env, napi_value value, const char* name) {
+  double number = NumberValue(env, value, name);
   if (!(std::fabs(number) <= kMaxSafeInteger) || number != std::floor(number)) {
-    throw OutOfRange(info.Env(), name, "a safe integer", number);
+    throw OutOfRange(Napi::Env(env), name, "a safe integer", number);
   }
   return static_cast<int64_t>(number);
 }
@@ -125,12 +131,14 @@ uint64_t SizeArg(const Napi::CallbackInfo& info, size_t index, const char* name,
 }
 
 ViewBytes ViewArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  return ViewValue(info.Env(), info[index], name);
+}
+
+ViewBytes ViewValue(napi_env env, napi_value value, const char* name) {
   // Stands in for the data pointer of an empty view, which V8 may leave
   // null: RSMAPI rejects a null pointer even for zero bytes.
   alignas(8) static uint64_t empty_view_bytes = 0;
 
-  napi_env env = info.Env();
-  napi_value value = info[index];
   void* data = nullptr;
   size_t length = 0;
   napi_value arraybuffer = nullptr;
@@ -142,24 +150,24 @@ ViewBytes ViewArg(const Napi::CallbackInfo& info, size_t index, const char* name
     napi_typedarray_type type;
     size_t count = 0;
     if (napi_get_typedarray_info(env, value, &type, &count, &data, &arraybuffer, &byte_offset) != napi_ok) {
-      throw ArgTypeError(info.Env(), std::string("The \"") + name + "\" argument could not be read");
+      throw ArgTypeError(Napi::Env(env), std::string("The \"") + name + "\" argument could not be read");
     }
     length = count * ElementSize(type);
   } else {
     bool is_dataview = false;
     napi_is_dataview(env, value, &is_dataview);
     if (!is_dataview) {
-      throw ArgTypeError(info.Env(), std::string("The \"") + name +
+      throw ArgTypeError(Napi::Env(env), std::string("The \"") + name +
                                          "\" argument must be a TypedArray or DataView, got " +
                                          Describe(Napi::Value(env, value)));
     }
     if (napi_get_dataview_info(env, value, &length, &data, &arraybuffer, &byte_offset) != napi_ok) {
-      throw ArgTypeError(info.Env(), std::string("The \"") + name + "\" argument could not be read");
+      throw ArgTypeError(Napi::Env(env), std::string("The \"") + name + "\" argument could not be read");
     }
   }
   RequireAttached(env, arraybuffer, name);
   if (data == nullptr) {
-    if (length != 0) throw ArgTypeError(info.Env(), std::string("The \"") + name + "\" argument has no memory");
+    if (length != 0) throw ArgTypeError(Napi::Env(env), std::string("The \"") + name + "\" argument has no memory");
     data = &empty_view_bytes;
   }
   return ViewBytes{data, length};

@@ -26,6 +26,9 @@ int32_t Int32Arg(const Napi::CallbackInfo& info, size_t index, const char* name)
 // A safe integer, negative allowed: offsets go to RSMAPI as they are, so the
 // library reports a negative one (RSMERR_BAD_OFFSET) itself.
 int64_t SafeIntegerArg(const Napi::CallbackInfo& info, size_t index, const char* name);
+// The same for a value read without node-addon-api (the per-connection
+// functions of import_access.cc).
+int64_t SafeIntegerValue(napi_env env, napi_value value, const char* name);
 
 // A non-negative safe integer no larger than `max`.
 uint64_t SizeArg(const Napi::CallbackInfo& info, size_t index, const char* name, double min, double max);
@@ -37,6 +40,7 @@ struct ViewBytes {
   size_t length;
 };
 ViewBytes ViewArg(const Napi::CallbackInfo& info, size_t index, const char* name);
+ViewBytes ViewValue(napi_env env, napi_value value, const char* name);
 
 // An access list: a Uint32Array of (node, permission) pairs, or null (no
 // list). Copied, so the caller may change the array while a call runs on

@@ -32,6 +32,7 @@ Napi::Function NativeImportSegment::DefineClass(Napi::Env env, AddonState* state
                                         MethodProperty<T, &T::SetMode>("setMode"),
                                         MethodProperty<T, &T::Disconnect>("disconnect"),
                                         GetterProperty<T, &T::Disconnected>("disconnected"),
+                                        MethodProperty<T, &T::Access>("access"),
                                     },
                                     state);
 }
@@ -44,12 +45,15 @@ NativeImportSegment::NativeImportSegment(const Napi::CallbackInfo& info)
   init->handle = nullptr;  // owned by this object now
   phase_ = State::kLive;
   Register(static_cast<AddonState*>(info.Data()));
+  access_.reset(ImportAccess::New(&backend(), handle_));
 }
 
 NativeImportSegment::~NativeImportSegment() {
   // Collected: its mapping and barriers are gone (each held this object
   // alive). An implicit mapping is removed by the disconnect itself; kept
-  // barrier structs are freed after it, with the members.
+  // barrier structs are freed after it, with the members. Functions from
+  // access() may live on: they must not reach the closed handle.
+  if (access_) access_->Disconnected();
   if (state() == nullptr || state()->tearing_down || phase_ != State::kLive) return;
   SignalsBeforeRelease(this, handle_, true, true);
   backend().rsm_memseg_import_disconnect(handle_);
@@ -289,6 +293,11 @@ Napi::Value NativeImportSegment::Disconnected(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), phase_ != State::kLive);
 }
 
+Napi::Value NativeImportSegment::Access(const Napi::CallbackInfo& info) {
+  RequireLive(info.Env());
+  return Napi::Value(info.Env(), access_->Functions(info.Env()));
+}
+
 void NativeImportSegment::ReleaseChildren(bool teardown) {
   for (HandleBase* child : ChildrenNewestFirst()) child->ForceRelease(teardown);
 }
@@ -296,6 +305,7 @@ void NativeImportSegment::ReleaseChildren(bool teardown) {
 void NativeImportSegment::MarkDisconnected() {
   phase_ = State::kDisconnected;
   handle_ = nullptr;
+  if (access_) access_->Disconnected();
   mapping_ = nullptr;
   registered_barrier_ = nullptr;
   orphaned_barriers_.clear();

@@ -7,6 +7,7 @@
 
 #include "../abi/rsmapi.h"
 #include "handle.h"
+#include "import_access.h"
 
 namespace rsmaddon {
 
@@ -41,6 +42,8 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   Napi::Value SetMode(const Napi::CallbackInfo& info);
   Napi::Value Disconnect(const Napi::CallbackInfo& info);
   Napi::Value Disconnected(const Napi::CallbackInfo& info);
+  // The per-connection put/get functions (import_access.h).
+  Napi::Value Access(const Napi::CallbackInfo& info);
 
   void ForceRelease(bool teardown) override;
 
@@ -80,6 +83,11 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   NativeMapping* mapping_ = nullptr;  // the explicit mapping, while live
   rsmapi_barrier_t* registered_barrier_ = nullptr;
   std::vector<std::unique_ptr<rsmapi_barrier_t>> orphaned_barriers_;
+  // Shared with the functions Access() made; told at disconnect.
+  struct AccessRelease {
+    void operator()(ImportAccess* access) const { access->Release(); }
+  };
+  std::unique_ptr<ImportAccess, AccessRelease> access_;
 };
 
 }  // namespace rsmaddon
