@@ -7,7 +7,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { makeClusterDir, removeClusterDir, leftovers } = require('./support/cluster-dir');
 
-const program = path.join(__dirname, '..', 'build', 'Release', 'rsm_c_exchange');
+// RSMAPI_TEST_C_PROGRAMS: where another build put them (scripts/sanitize.sh).
+const program = path.join(process.env.RSMAPI_TEST_C_PROGRAMS || path.join(__dirname, '..', 'build', 'Release'), 'rsm_c_exchange');
 
 describe('C programs against librsmsim.so', () => {
   it('exports in one process and imports in another, unchanged from illumos source', function () {

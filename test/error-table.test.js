@@ -294,7 +294,7 @@ describe('error table: every segment-function code, through the facade', functio
   });
 
   it('provokes in C the codes the facade cannot (NULL pointers, wrong kinds, a forked child)', () => {
-    const program = path.join(__dirname, '..', 'build', 'Release', 'rsm_c_null_args');
+    const program = path.join(process.env.RSMAPI_TEST_C_PROGRAMS || path.join(__dirname, '..', 'build', 'Release'), 'rsm_c_null_args');
     assert.ok(fs.existsSync(program), `${program} was not built`);
     const dir = makeClusterDir('rsmapi-c-');
     try {

@@ -11,7 +11,8 @@ const path = require('node:path');
 const { makeClusterDir, removeClusterDir, leftovers, shmRoot } = require('./support/cluster-dir');
 
 const root = path.join(__dirname, '..');
-const simLibrary = path.join(root, 'build', 'Release', 'librsmsim.so');
+// RSMAPI_TEST_SIM_LIBRARY: another build of it (scripts/sanitize.sh).
+const simLibrary = process.env.RSMAPI_TEST_SIM_LIBRARY || path.join(root, 'build', 'Release', 'librsmsim.so');
 const runs = [
   { label: 'simulator backend', env: { RSM_BACKEND: 'sim' } },
   { label: 'native backend over librsmsim.so', env: { RSM_BACKEND: 'native', RSM_LIBRARY: simLibrary } },

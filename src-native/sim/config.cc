@@ -41,7 +41,8 @@ bool ParseU64(const std::string& s, uint64_t* out) {
   char* end = nullptr;
   int base = (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
   unsigned long long v = strtoull(s.c_str(), &end, base);
-  if (errno != 0 || end == s.c_str() || *end != '\0') return false;
+  // The whole string: an embedded NUL must not end the number early.
+  if (errno != 0 || end == s.c_str() || end != s.c_str() + s.size()) return false;
   *out = v;
   return true;
 }
