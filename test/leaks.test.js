@@ -12,7 +12,10 @@ describe('leaks over segment life cycles', function () {
   it('5000 create/publish/connect/map/unmap/disconnect/destroy cycles leave descriptors, mappings and memory where they were', async () => {
     const result = await runCycles({ count: 5000, warmup: 300 });
     console.log(`      (${result.count} cycles in ${result.ms} ms; fds ${result.base.fds}->${result.end.fds}, maps ${result.base.maps}->${result.middle.maps}->${result.end.maps}, rss ${result.base.rssKb}->${result.middle.rssKb}->${result.end.rssKb} kB)`);
-    assert.deepEqual(growthProblems(result), []);
+    // Under AddressSanitizer (scripts/sanitize.sh) freed memory waits in its
+    // quarantine, so resident memory says nothing about leaks there.
+    const sanitized = (process.env.LD_PRELOAD || '').includes('libasan');
+    assert.deepEqual(growthProblems(result, sanitized ? { rssKb: Infinity, lateRssKb: Infinity } : {}), []);
     const dir = process.env.RSM_SIM_DIR;
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f !== 'fabric'), [], 'no segment file or doorbell left');
   });

@@ -349,7 +349,8 @@ class World {
     const all = [
       ...this.maps.map((m) => () => m.real.unmap()),
       ...this.imps.map((i) => () => {
-        if (i.mapping) i.real.unmap();
+        // Its controller may have gone first and taken it along.
+        if (!i.real.disconnected && i.real.mapping) i.real.unmap();
         i.real.disconnect();
       }),
       ...this.exps.map((e) => () => e.real.destroy()),
