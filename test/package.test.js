@@ -157,6 +157,15 @@ describe(`the packed package, installed ${fromSource ? 'from source' : 'with a p
     assert.equal(out.sameModule, true);
   });
 
+  it('ships the examples, which run from the installed package', () => {
+    assert.ok(packed.files.includes('examples/ping-pong.js'), 'examples/ are in the tarball');
+    const example = path.join(installed, 'examples', 'ping-pong.js');
+    const out = run(process.execPath, [example, '50'], { env: env() });
+    const m = /^ping-pong: 50 round trips, counter (\d+), median \d+\.\d µs$/m.exec(out);
+    assert.ok(m, out);
+    assert.equal(Number(m[1]), 100);
+  });
+
   it('installs the rsm command', () => {
     const bin = path.join(path.dirname(installed), '.bin', 'rsm');
     const out = JSON.parse(run(bin, ['backend', '--json'], { env: env() }));
