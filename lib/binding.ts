@@ -3,7 +3,7 @@
 
 import * as path from 'node:path';
 
-import { RsmError, setLiveBackendName } from './errors';
+import { RsmError } from './errors';
 import type { NativeBinding } from './native';
 
 function load(): NativeBinding {
@@ -18,4 +18,3 @@ function load(): NativeBinding {
 
 export const binding: NativeBinding = load();
 binding.setErrorFactory(RsmError);
-setLiveBackendName(binding.backendInfo().name);

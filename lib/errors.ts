@@ -5,16 +5,6 @@
 
 import { codeExplanation, codeName } from './codes';
 
-/** Filled in at load time with the live backend's name (see binding.ts). */
-let liveBackend = 'sim';
-
-export function setLiveBackendName(name: string): void {
-  liveBackend = name;
-}
-
-/** Code the simulator returns from entry points it does not implement yet. */
-const UNSUPPORTED_OPERATION = 127;
-
 /**
  * Thrown (or rejected with) when an RSMAPI function returns anything but
  * RSM_SUCCESS: `code` is the RSMERR_* name, `errno` the number and `syscall`
@@ -31,10 +21,7 @@ export class RsmError extends Error {
 
   constructor(errno: number, syscall: string, detail?: string) {
     const code = codeName(errno);
-    let explanation = codeExplanation(errno);
-    if (errno === UNSUPPORTED_OPERATION && liveBackend === 'sim') {
-      explanation = `${syscall} is not implemented yet by the rsmapi simulator`;
-    }
+    const explanation = codeExplanation(errno);
     super(`${syscall}: ${code}: ${explanation}${detail ? ` (${detail})` : ''}`);
     this.name = 'RsmError';
     this.code = code;

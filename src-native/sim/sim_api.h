@@ -49,6 +49,3 @@ RSMSIM_VISIBLE int rsmsim_ext_fault(const char* name, int node, long long value,
 // be opened).
 RSMSIM_VISIBLE long rsmsim_ext_list_faults(char* buf, size_t len);
 }
-
-// Returned by entry points the simulator does not implement yet.
-#define RSMSIM_NOT_IMPLEMENTED RSMERR_UNSUPPORTED_OPERATION
