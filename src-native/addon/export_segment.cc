@@ -21,11 +21,6 @@ namespace {
 
 size_t PageSize() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
 
-void ReportExternal(napi_env env, int64_t change) {
-  int64_t total = 0;
-  napi_adjust_external_memory(env, change, &total);
-}
-
 }  // namespace
 
 Napi::Function NativeExportSegment::DefineClass(Napi::Env env, AddonState* state) {
@@ -65,7 +60,7 @@ NativeExportSegment::~NativeExportSegment() {
   SignalsBeforeRelease(this, handle_, true, true);
   if (backend().rsm_memseg_export_destroy(handle_) != RSM_SUCCESS) return;  // keep the memory; it is still bound
   munmap(memory_, mapped_length_);
-  if (memory_reported_) ReportExternal(state()->env, -static_cast<int64_t>(mapped_length_));
+  if (memory_reported_) ReportExternalMemory(state()->env, -static_cast<int64_t>(mapped_length_));
 }
 
 Napi::Value NativeExportSegment::Create(NativeController* controller, Napi::Object controller_object, size_t size,
@@ -115,7 +110,7 @@ Napi::Value NativeExportSegment::Create(NativeController* controller, Napi::Obje
     segment->DestroyNative(false, true);
     throw;
   }
-  ReportExternal(state->env, static_cast<int64_t>(mapped_length));
+  ReportExternalMemory(state->env, static_cast<int64_t>(mapped_length));
   segment->memory_reported_ = true;
   return object;
 }
@@ -199,7 +194,7 @@ int NativeExportSegment::DestroyNative(bool teardown, bool force) {
   // left mapped rather than pulled from under the driver.
   if (rc == RSM_SUCCESS) {
     munmap(memory_, mapped_length_);
-    if (memory_reported_ && !teardown) ReportExternal(state()->env, -static_cast<int64_t>(mapped_length_));
+    if (memory_reported_ && !teardown) ReportExternalMemory(state()->env, -static_cast<int64_t>(mapped_length_));
   }
   memory_reported_ = false;
   memory_ = nullptr;

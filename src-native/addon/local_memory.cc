@@ -13,15 +13,6 @@ namespace rsmaddon {
 
 const napi_type_tag NativeLocalMemory::kTypeTag = {0x5be1c07a9d3246f1ULL, 0x8f2a6d41c09e73b5ULL};
 
-namespace {
-
-void ReportExternal(napi_env env, int64_t change) {
-  int64_t total = 0;
-  napi_adjust_external_memory(env, change, &total);
-}
-
-}  // namespace
-
 Napi::Function NativeLocalMemory::DefineClass(Napi::Env env, AddonState* state) {
   using T = NativeLocalMemory;
   return ObjectWrap<T>::DefineClass(env, "NativeLocalMemory",
@@ -53,7 +44,7 @@ NativeLocalMemory::~NativeLocalMemory() {
   NativeController* controller = static_cast<NativeController*>(parent());
   if (controller != nullptr) backend().rsm_free_localmemory_handle(controller->handle(), handle_);
   munmap(memory_, mapped_length_);
-  ReportExternal(state()->env, -static_cast<int64_t>(mapped_length_));
+  ReportExternalMemory(state()->env, -static_cast<int64_t>(mapped_length_));
 }
 
 Napi::Value NativeLocalMemory::Create(NativeController* controller, Napi::Object controller_object, size_t size) {
@@ -97,7 +88,7 @@ Napi::Value NativeLocalMemory::Create(NativeController* controller, Napi::Object
     local->FreeNative(false);
     throw;
   }
-  ReportExternal(state->env, static_cast<int64_t>(mapped_length));
+  ReportExternalMemory(state->env, static_cast<int64_t>(mapped_length));
   return object;
 }
 
@@ -126,7 +117,7 @@ int NativeLocalMemory::FreeNative(bool teardown) {
   NativeController* controller = static_cast<NativeController*>(parent());
   int rc = controller != nullptr ? backend().rsm_free_localmemory_handle(controller->handle(), handle_) : RSM_SUCCESS;
   munmap(memory_, mapped_length_);
-  if (!teardown) ReportExternal(state()->env, -static_cast<int64_t>(mapped_length_));
+  if (!teardown) ReportExternalMemory(state()->env, -static_cast<int64_t>(mapped_length_));
   memory_ = nullptr;
   handle_ = nullptr;
   phase_ = State::kFreed;

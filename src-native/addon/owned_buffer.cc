@@ -4,6 +4,11 @@
 
 namespace rsmaddon {
 
+void ReportExternalMemory(napi_env env, int64_t change) {
+  int64_t total = 0;
+  napi_adjust_external_memory(env, change, &total);
+}
+
 OwnedBuffer::~OwnedBuffer() {
   if (ref_ != nullptr) napi_delete_reference(env_, ref_);
 }

@@ -19,6 +19,11 @@
 
 namespace rsmaddon {
 
+// Tells V8 how much memory outside its heap a handle keeps alive (positive
+// when the memory is taken, negative when it is given back), so GC pressure
+// accounts for large segments.
+void ReportExternalMemory(napi_env env, int64_t change);
+
 class OwnedBuffer {
  public:
   OwnedBuffer() = default;
