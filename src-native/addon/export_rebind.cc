@@ -6,9 +6,7 @@
 // becomes a new ArrayBuffer over the new pages.
 #include <sys/mman.h>
 
-#include <cerrno>
 #include <cstring>
-#include <string>
 
 #include "export_segment.h"
 
@@ -18,16 +16,7 @@ Napi::Value NativeExportSegment::Rebind(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireLive(env);
   RequireIdle(env);
-  void* fresh = mmap(nullptr, mapped_length_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (fresh == MAP_FAILED) {
-    int error = errno;
-    Napi::Error failure = CodedError(env, "ERR_RSM_NO_MEMORY",
-                                     "could not allocate " + std::to_string(mapped_length_) +
-                                         " bytes to rebind the export segment to: " + std::strerror(error));
-    failure.Set("errno", Napi::Number::New(env, error));
-    failure.Set("syscall", Napi::String::New(env, "mmap"));
-    throw failure;
-  }
+  void* fresh = AllocatePages(env, mapped_length_, "to rebind the export segment to");
   std::memcpy(fresh, memory_, size_);
   int rc = backend().rsm_memseg_export_rebind(handle_, fresh, 0, size_);
   if (rc != RSM_SUCCESS) {

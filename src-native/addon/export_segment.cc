@@ -1,11 +1,7 @@
 #include "export_segment.h"
 
 #include <sys/mman.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <string>
 #include <utility>
 
 #include "args.h"
@@ -16,12 +12,6 @@
 namespace rsmaddon {
 
 const napi_type_tag NativeExportSegment::kTypeTag = {0x2d8e6b04f1a7c395ULL, 0x51f0c8a3e67b2d49ULL};
-
-namespace {
-
-size_t PageSize() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
-
-}  // namespace
 
 Napi::Function NativeExportSegment::DefineClass(Napi::Env env, AddonState* state) {
   using T = NativeExportSegment;
@@ -72,18 +62,8 @@ Napi::Value NativeExportSegment::Create(NativeController* controller, Napi::Obje
   // Whole pages, as librsm requires of the address; the segment itself gets
   // the caller's size, so the library judges its alignment
   // (RSMERR_BAD_MEM_ALIGNMENT), not us.
-  size_t page = PageSize();
-  size_t mapped_length = (size + page - 1) / page * page;
-  void* memory = mmap(nullptr, mapped_length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (memory == MAP_FAILED) {
-    int error = errno;
-    Napi::Error failure = CodedError(env, "ERR_RSM_NO_MEMORY",
-                                     "could not allocate " + std::to_string(mapped_length) +
-                                         " bytes for the export segment: " + std::strerror(error));
-    failure.Set("errno", Napi::Number::New(env, error));
-    failure.Set("syscall", Napi::String::New(env, "mmap"));
-    throw failure;
-  }
+  size_t mapped_length = WholePages(size);
+  void* memory = AllocatePages(env, mapped_length, "for the export segment");
 
   rsm_memseg_export_handle_t handle = nullptr;
   int rc = backend.rsm_memseg_export_create(controller->handle(), &handle, memory, size, flags);

@@ -1,7 +1,6 @@
 #include "import_segment.h"
 
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <utility>
 
@@ -9,6 +8,7 @@
 #include "barrier.h"
 #include "controller.h"
 #include "mapping.h"
+#include "owned_buffer.h"
 #include "signal_waiter.h"
 
 namespace rsmaddon {
@@ -200,8 +200,7 @@ Napi::Value NativeImportSegment::Map(const Napi::CallbackInfo& info) {
   void* reservation = nullptr;
   size_t reserved = 0;
   if ((attr & RSM_MAP_FIXED) && length > 0) {
-    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    reserved = (length + page - 1) / page * page;
+    reserved = WholePages(length);
     address = mmap(nullptr, reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (address == MAP_FAILED) {
       throw RsmError(env, RSMERR_INSUFFICIENT_RESOURCES, "rsm_memseg_import_map",

@@ -1,11 +1,6 @@
 #include "local_memory.h"
 
 #include <sys/mman.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <string>
 
 #include "controller.h"
 
@@ -51,18 +46,8 @@ Napi::Value NativeLocalMemory::Create(NativeController* controller, Napi::Object
   AddonState* state = controller->state();
   Napi::Env env(state->env);
   const rsm::Backend& backend = controller->backend();
-  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  size_t mapped_length = (size + page - 1) / page * page;
-  void* memory = mmap(nullptr, mapped_length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (memory == MAP_FAILED) {
-    int error = errno;
-    Napi::Error failure = CodedError(env, "ERR_RSM_NO_MEMORY",
-                                     "could not allocate " + std::to_string(mapped_length) +
-                                         " bytes of local memory: " + std::strerror(error));
-    failure.Set("errno", Napi::Number::New(env, error));
-    failure.Set("syscall", Napi::String::New(env, "mmap"));
-    throw failure;
-  }
+  size_t mapped_length = WholePages(size);
+  void* memory = AllocatePages(env, mapped_length, "of local memory");
   rsm_localmemory_handle_t handle = nullptr;
   int rc = backend.rsm_create_localmemory_handle(controller->handle(), &handle, static_cast<caddr_t>(memory), size);
   if (rc != RSM_SUCCESS) {

@@ -1,5 +1,11 @@
 #include "owned_buffer.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "errors.h"
 
 namespace rsmaddon {
@@ -7,6 +13,23 @@ namespace rsmaddon {
 void ReportExternalMemory(napi_env env, int64_t change) {
   int64_t total = 0;
   napi_adjust_external_memory(env, change, &total);
+}
+
+size_t WholePages(size_t length) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return (length + page - 1) / page * page;
+}
+
+void* AllocatePages(Napi::Env env, size_t length, const std::string& purpose) {
+  void* memory = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory != MAP_FAILED) return memory;
+  int error = errno;
+  Napi::Error failure = CodedError(env, "ERR_RSM_NO_MEMORY",
+                                   "could not allocate " + std::to_string(length) + " bytes " + purpose + ": " +
+                                       std::strerror(error));
+  failure.Set("errno", Napi::Number::New(env, error));
+  failure.Set("syscall", Napi::String::New(env, "mmap"));
+  throw failure;
 }
 
 OwnedBuffer::~OwnedBuffer() {

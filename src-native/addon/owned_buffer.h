@@ -13,6 +13,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 
 #include "addon_state.h"
 #include "napi_include.h"
@@ -23,6 +25,15 @@ namespace rsmaddon {
 // when the memory is taken, negative when it is given back), so GC pressure
 // accounts for large segments.
 void ReportExternalMemory(napi_env env, int64_t change);
+
+// `length` rounded up to whole pages: the memory handles allocate and the
+// address librsm requires are page-aligned.
+size_t WholePages(size_t length);
+
+// Fresh zeroed, page-aligned, private memory of `length` bytes (a multiple of
+// the page size) for a handle to own; throws ERR_RSM_NO_MEMORY naming
+// `purpose` (e.g. "for the export segment") when mmap refuses.
+void* AllocatePages(Napi::Env env, size_t length, const std::string& purpose);
 
 class OwnedBuffer {
  public:
