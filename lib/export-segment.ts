@@ -5,6 +5,7 @@
 import { Limits, SegmentIds } from './constants';
 import type { Controller } from './controller';
 import { codedError } from './errors';
+import { bytesOver, viewOver } from './memory-views';
 import type { NativeExportSegment } from './native';
 import { signalIterator, waitForSignal } from './signals';
 import type { SignalIteratorOptions, WaitOptions } from './signals';
@@ -53,15 +54,13 @@ export class ExportSegment {
 
   /** The exported memory. Writes here are what importers read. Empty after destroy(). */
   get bytes(): Uint8Array {
-    if (this.#bytes === undefined || this.#bytes.buffer !== this.native.buffer) {
-      this.#bytes = new Uint8Array(this.native.buffer);
-    }
+    this.#bytes = bytesOver(this.native.buffer, this.#bytes);
     return this.#bytes;
   }
 
   /** The exported memory as another typed view (e.g. Uint32Array); empty after destroy(). */
   view<T extends ArrayBufferView>(type: new (buffer: ArrayBuffer) => T): T {
-    return new type(this.native.buffer);
+    return viewOver(this.native.buffer, type);
   }
 
   /** The id importers connect with, while published. */

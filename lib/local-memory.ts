@@ -4,6 +4,7 @@
 // that reads as empty once freed.
 
 import type { Controller } from './controller';
+import { bytesOver, viewOver } from './memory-views';
 import type { NativeLocalMemory } from './native';
 
 /**
@@ -31,15 +32,13 @@ export class LocalMemory {
 
   /** The memory. Empty after free(). */
   get bytes(): Uint8Array {
-    if (this.#bytes === undefined || this.#bytes.buffer !== this.native.buffer) {
-      this.#bytes = new Uint8Array(this.native.buffer);
-    }
+    this.#bytes = bytesOver(this.native.buffer, this.#bytes);
     return this.#bytes;
   }
 
   /** The memory as another typed view (e.g. Float64Array); empty after free(). */
   view<T extends ArrayBufferView>(type: new (buffer: ArrayBuffer) => T): T {
-    return new type(this.native.buffer);
+    return viewOver(this.native.buffer, type);
   }
 
   /** rsm_free_localmemory_handle, then the memory is freed; `bytes` becomes empty. Idempotent. */

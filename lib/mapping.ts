@@ -4,6 +4,7 @@
 // a stale view can never touch memory that has gone away.
 
 import { codedError } from './errors';
+import { bytesOver, viewOver } from './memory-views';
 import type { NativeMapping } from './native';
 import * as check from './validate';
 
@@ -36,19 +37,13 @@ export class Mapping {
 
   /** The window as bytes (index 0 is segment offset `offset`). Writable mappings only. */
   get bytes(): Uint8Array {
-    const buffer = this.native.buffer;
-    if (this.#bytes === undefined || this.#bytes.buffer !== buffer) {
-      // Unmapped: the buffer is detached, and a view over it cannot even be
-      // made; hand out an empty one, as a view made before reads now.
-      this.#bytes = isDetached(buffer) ? new Uint8Array(0) : new Uint8Array(buffer);
-    }
+    this.#bytes = bytesOver(this.native.buffer, this.#bytes);
     return this.#bytes;
   }
 
   /** The window as another typed view, e.g. `view(Float64Array)`. Writable mappings only. */
   view<T extends ArrayBufferView>(type: new (buffer: ArrayBuffer) => T): T {
-    const buffer = this.native.buffer;
-    return new type(isDetached(buffer) ? new ArrayBuffer(0) : buffer);
+    return viewOver(this.native.buffer, type);
   }
 
   /**
@@ -81,17 +76,5 @@ export class Mapping {
   /** Same as unmap(), for `using`. */
   [Symbol.dispose](): void {
     this.unmap();
-  }
-}
-
-// A detached buffer reports length 0, and a typed array cannot be made over
-// it (TypeError); one of length 0 that is not detached accepts that.
-function isDetached(buffer: ArrayBuffer): boolean {
-  if (buffer.byteLength !== 0) return false;
-  try {
-    new Uint8Array(buffer);
-    return false;
-  } catch {
-    return true;
   }
 }

@@ -105,6 +105,17 @@ describe('export segments', () => {
     throwsCode(() => seg.unpublish(), Error, 'ERR_RSM_RELEASED');
   });
 
+  it('shows empty views when the memory is first asked for after destroy or free', () => {
+    const seg = ctl.createExport(PAGE);
+    seg.destroy();
+    assert.equal(seg.bytes.length, 0);
+    assert.equal(seg.view(Uint32Array).length, 0);
+    const local = ctl.createLocalMemory(PAGE);
+    local.free();
+    assert.equal(local.bytes.length, 0);
+    assert.equal(local.view(Float64Array).length, 0);
+  });
+
   it('destroys its segments when the controller is released first', async () => {
     const c = rsm.getController(CONTROLLER);
     const seg = c.createExport(PAGE);
