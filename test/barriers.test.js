@@ -5,28 +5,10 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const rsm = require('..');
-const { throwsRsm } = require('./support/expect');
+const { throwsRsm, rsmCode, eventually } = require('./support/expect');
 const { CONTROLLER, PAGE, tracker } = require('./support/fixtures');
 const { Peer } = require('./support/peer-client');
 
-async function eventually(check, what, ms = 5000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (check()) return;
-    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function rsmCode(fn) {
-  try {
-    fn();
-    return 'RSM_SUCCESS';
-  } catch (e) {
-    if (!(e instanceof rsm.RsmError)) throw e;
-    return e.code;
-  }
-}
 
 describe('barriers in one process', () => {
   const held = tracker();
@@ -210,7 +192,7 @@ describe('barriers when the exporter process dies (node 2 in a child process)', 
     const dir = process.env.RSM_SIM_DIR;
     assert.ok(fs.readdirSync(dir).some((f) => f.startsWith('seg-2-')), "the exporter's segment file exists");
     await peer.stop({ signal: 'SIGKILL' });
-    await eventually(() => rsmCode(() => imp.put(0, new Uint8Array([2]))) === 'RSMERR_CONN_ABORTED', 'put failing');
+    await eventually(() => rsmCode(() => imp.put(0, new Uint8Array([2]))) === 'RSMERR_CONN_ABORTED', 'put failing', 5000);
     throwsRsm(() => imp.read(0, 1), 'RSMERR_CONN_ABORTED', 'rsm_memseg_import_get');
     throwsRsm(() => imp.barrier.close(), 'RSMERR_CONN_ABORTED', 'rsm_memseg_import_close_barrier');
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('seg-2-')), [], 'reaped with the dead exporter');

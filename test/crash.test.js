@@ -7,32 +7,16 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const rsm = require('..');
-const { throwsRsm, rejectsRsm } = require('./support/expect');
+const { throwsRsm, rejectsRsm, rsmCode, eventually: waitFor } = require('./support/expect');
 const { CONTROLLER, PAGE, freshSegmentId, tracker } = require('./support/fixtures');
 const { Peer } = require('./support/peer-client');
 const { runChild } = require('./support/child');
 
+// Survivors must see a crash within this long.
 const PROMPT_MS = 3000;
 let crashes = 0;
 
-async function eventually(check, what, ms = PROMPT_MS) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function rsmCode(fn) {
-  try {
-    fn();
-    return 'RSM_SUCCESS';
-  } catch (e) {
-    if (!(e instanceof rsm.RsmError)) throw e;
-    return e.code;
-  }
-}
+const eventually = (check, what) => waitFor(check, what, PROMPT_MS);
 
 async function kill(peer) {
   const { signal } = await peer.stop({ signal: 'SIGKILL' });

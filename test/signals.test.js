@@ -5,7 +5,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const rsm = require('..');
-const { rejectsRsm, throwsRsm } = require('./support/expect');
+const { rejectsRsm, throwsRsm, rejectsCode } = require('./support/expect');
 const { CONTROLLER, PAGE, tracker } = require('./support/fixtures');
 const { Peer } = require('./support/peer-client');
 
@@ -13,14 +13,6 @@ const { Peer } = require('./support/peer-client');
 function readable(fd) {
   const entry = { fd, events: rsm.POLLRDNORM | 0x1, revents: 0 };
   return rsm.pollSignals([entry]) === 1 && (entry.revents & rsm.POLLRDNORM) !== 0;
-}
-
-async function rejectsCode(promise, code, ErrorClass = Error) {
-  await assert.rejects(promise, (e) => {
-    assert.ok(e instanceof ErrorClass, `expected ${ErrorClass.name}, got ${e && e.stack}`);
-    assert.equal(e.code, code, e.message);
-    return true;
-  });
 }
 
 describe('interrupt signals in one process', () => {

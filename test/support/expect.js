@@ -39,4 +39,33 @@ function throwsCode(fn, ErrorClass, code) {
   });
 }
 
-module.exports = { throwsRsm, rejectsRsm, peerRejects, throwsCode };
+async function rejectsCode(promise, code, ErrorClass = Error) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(e instanceof ErrorClass, `expected ${ErrorClass.name}, got ${e && e.stack}`);
+    assert.equal(e.code, code, e.message);
+    return true;
+  });
+}
+
+/** The RSMERR name `fn` fails with, or 'RSM_SUCCESS'; anything but an RsmError is rethrown. */
+function rsmCode(fn) {
+  try {
+    fn();
+    return 'RSM_SUCCESS';
+  } catch (e) {
+    if (!(e instanceof rsm.RsmError)) throw e;
+    return e.code;
+  }
+}
+
+/** Waits until `check()` (sync or async) is true; fails naming `what` after `ms`. */
+async function eventually(check, what, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+module.exports = { throwsRsm, rejectsRsm, peerRejects, throwsCode, rejectsCode, rsmCode, eventually };
