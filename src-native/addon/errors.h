@@ -7,6 +7,8 @@
 // JavaScript exceptions).
 #pragma once
 
+#include <exception>
+#include <new>
 #include <string>
 
 #include "napi_include.h"
@@ -31,6 +33,23 @@ Napi::Error ArgTypeError(Napi::Env env, const std::string& message);
 Napi::Error ArgValueError(Napi::Env env, const std::string& message);
 // RangeError code ERR_OUT_OF_RANGE.
 Napi::Error ArgRangeError(Napi::Env env, const std::string& message);
+
+// Runs a native callback's body, turning any C++ exception it throws into the
+// pending JavaScript exception: none may cross into V8. Every callback the
+// addon registers goes through here.
+template <typename Body>
+napi_value Guarded(napi_env env, Body&& body) {
+  try {
+    return body();
+  } catch (const Napi::Error& error) {
+    error.ThrowAsJavaScriptException();
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, "ERR_RSM_NO_MEMORY", "out of memory");
+  } catch (const std::exception& error) {
+    napi_throw_error(env, nullptr, error.what());
+  }
+  return nullptr;
+}
 
 // TypeError('Illegal invocation'): a method called on a foreign receiver.
 Napi::Error IllegalInvocation(Napi::Env env);

@@ -5,8 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <exception>
-#include <new>
 #include <vector>
 
 #include "addon_state.h"
@@ -82,23 +80,13 @@ T* Receiver(napi_env env, napi_value self) {
   return static_cast<T*>(wrapped);
 }
 
-// Turns a C++ exception into the pending JavaScript exception.
-inline void ThrowPending(napi_env env, const Napi::Error& error) { error.ThrowAsJavaScriptException(); }
-
 template <typename T, Napi::Value (T::*Method)(const Napi::CallbackInfo&)>
 napi_value Trampoline(napi_env env, napi_callback_info cbinfo) {
-  try {
+  return Guarded(env, [&]() -> napi_value {
     Napi::CallbackInfo info(env, cbinfo);
     T* self = Receiver<T>(env, info.This());
     return (self->*Method)(info);
-  } catch (const Napi::Error& error) {
-    ThrowPending(env, error);
-  } catch (const std::bad_alloc&) {
-    napi_throw_error(env, "ERR_RSM_NO_MEMORY", "out of memory");
-  } catch (const std::exception& error) {
-    napi_throw_error(env, nullptr, error.what());
-  }
-  return nullptr;
+  });
 }
 
 // Prototype members whose callbacks go through Trampoline.

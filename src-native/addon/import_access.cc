@@ -2,8 +2,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <exception>
-#include <new>
 #include <string>
 
 #include "args.h"
@@ -54,22 +52,6 @@ struct Width<64> {
   static constexpr const char* put_name = "rsm_memseg_import_put64";
   static constexpr const char* get_name = "rsm_memseg_import_get64";
 };
-
-// Every callback body runs inside this: the checks below throw C++
-// exceptions (off the hot path), which must not cross into V8.
-template <typename Body>
-napi_value Guarded(napi_env env, Body&& body) {
-  try {
-    return body();
-  } catch (const Napi::Error& error) {
-    error.ThrowAsJavaScriptException();
-  } catch (const std::bad_alloc&) {
-    napi_throw_error(env, "ERR_RSM_NO_MEMORY", "out of memory");
-  } catch (const std::exception& error) {
-    napi_throw_error(env, nullptr, error.what());
-  }
-  return nullptr;
-}
 
 struct Call {
   ImportAccess* access;

@@ -308,17 +308,10 @@ Napi::Value ReleasePollDescriptor(const Napi::CallbackInfo& info, T* segment) {
 
 template <typename T, Napi::Value (*Method)(const Napi::CallbackInfo&, T*)>
 napi_value SignalTrampoline(napi_env env, napi_callback_info cbinfo) {
-  try {
+  return Guarded(env, [&]() -> napi_value {
     Napi::CallbackInfo info(env, cbinfo);
     return Method(info, Receiver<T>(env, info.This()));
-  } catch (const Napi::Error& error) {
-    error.ThrowAsJavaScriptException();
-  } catch (const std::bad_alloc&) {
-    napi_throw_error(env, "ERR_RSM_NO_MEMORY", "out of memory");
-  } catch (const std::exception& error) {
-    napi_throw_error(env, nullptr, error.what());
-  }
-  return nullptr;
+  });
 }
 
 template <typename T>
