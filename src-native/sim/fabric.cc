@@ -169,16 +169,25 @@ std::string Fabric::DataPath(uint32_t node, uint64_t serial) const {
   return dir_ + "/seg-" + std::to_string(node) + "-" + std::to_string(serial) + ".mem";
 }
 
-bool Fabric::SlotLockHeld(uint32_t slot) {
-#ifdef F_OFD_GETLK
-  if (lock_fd_ < 0) lock_fd_ = open((dir_ + "/fabric").c_str(), O_RDWR | O_CLOEXEC);
-  if (lock_fd_ < 0) return true;  // cannot tell: never reap on doubt
+#if defined(F_OFD_GETLK) || defined(F_OFD_SETLK)
+// The byte of the registry file whose write lock a live process in `slot`
+// holds (close-on-exec, dropped by the kernel when the process dies).
+static struct flock SlotByte(uint32_t slot) {
   struct flock fl;
   memset(&fl, 0, sizeof fl);
   fl.l_type = F_WRLCK;
   fl.l_whence = SEEK_SET;
   fl.l_start = kLockBase + slot;
   fl.l_len = 1;
+  return fl;
+}
+#endif
+
+bool Fabric::SlotLockHeld(uint32_t slot) {
+#ifdef F_OFD_GETLK
+  if (lock_fd_ < 0) lock_fd_ = open((dir_ + "/fabric").c_str(), O_RDWR | O_CLOEXEC);
+  if (lock_fd_ < 0) return true;  // cannot tell: never reap on doubt
+  struct flock fl = SlotByte(slot);
   if (fcntl(lock_fd_, F_OFD_GETLK, &fl) != 0) return true;
   return fl.l_type != F_UNLCK;
 #else
@@ -194,12 +203,7 @@ bool Fabric::TakeSlotLock(uint32_t slot) {
 #ifdef F_OFD_SETLK
   if (lock_fd_ < 0) lock_fd_ = open((dir_ + "/fabric").c_str(), O_RDWR | O_CLOEXEC);
   if (lock_fd_ < 0) return false;
-  struct flock fl;
-  memset(&fl, 0, sizeof fl);
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;
-  fl.l_start = kLockBase + slot;
-  fl.l_len = 1;
+  struct flock fl = SlotByte(slot);
   return fcntl(lock_fd_, F_OFD_SETLK, &fl) == 0;
 #else
   (void)slot;
