@@ -2,13 +2,15 @@
 // `npm test`: the whole mocha suite, once on the built-in simulator and once
 // on the native backend (dlopen) pointed at the simulator built as a
 // standalone librsm, librsmsim.so. Each run gets a fresh cluster directory;
-// afterwards the directory must hold no segment files and /dev/shm must hold
-// nothing new.
+// afterwards the directory must hold no segment files. Every test directory
+// of this invocation lives under one private root (RSMAPI_TEST_ROOT), which
+// must be empty at the end: the check looks only at what this run made, so
+// other programs using /dev/shm, or a second run at once, cannot fail it.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { makeClusterDir, removeClusterDir, leftovers, shmRoot } = require('./support/cluster-dir');
+const { makeClusterDir, removeClusterDir, leftovers, systemShmRoot } = require('./support/cluster-dir');
 
 const root = path.join(__dirname, '..');
 // RSMAPI_TEST_SIM_LIBRARY: another build of it (scripts/sanitize.sh).
@@ -23,7 +25,11 @@ const extraArgs = process.argv.slice(2);
 const totals = { passes: 0, failures: 0, pending: 0 };
 const problems = [];
 
-const shmBefore = new Set(fs.readdirSync(shmRoot()));
+const testRoot = fs.mkdtempSync(path.join(systemShmRoot(), 'rsmapi-run-'));
+// Importers in child processes may run under other uids and must reach the
+// cluster directories below.
+fs.chmodSync(testRoot, 0o755);
+process.env.RSMAPI_TEST_ROOT = testRoot;
 for (const run of runs) {
   const dir = makeClusterDir();
   const statsFile = path.join(os.tmpdir(), `rsmapi-stats-${process.pid}-${totals.passes}.json`);
@@ -50,8 +56,9 @@ for (const run of runs) {
   if (left.length > 0) problems.push(`${run.label}: files left in the cluster directory: ${left.join(', ')}`);
   removeClusterDir(dir);
 }
-const shmNew = fs.readdirSync(shmRoot()).filter((f) => !shmBefore.has(f));
-if (shmNew.length > 0) problems.push(`left in ${shmRoot()}: ${shmNew.join(', ')}`);
+const leftInRoot = fs.readdirSync(testRoot);
+if (leftInRoot.length > 0) problems.push(`left in ${testRoot}: ${leftInRoot.join(', ')}`);
+fs.rmSync(testRoot, { recursive: true, force: true });
 
 console.log('');
 for (const p of problems) console.log(`problem: ${p}`);

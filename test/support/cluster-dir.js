@@ -4,7 +4,15 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
+// Where this run's cluster directories go: the runner's private root when it
+// gave one (RSMAPI_TEST_ROOT), so a run's leftover check sees only what the
+// run itself made, and two runs on one machine cannot fail each other.
 function shmRoot() {
+  if (process.env.RSMAPI_TEST_ROOT) return process.env.RSMAPI_TEST_ROOT;
+  return systemShmRoot();
+}
+
+function systemShmRoot() {
   try {
     fs.accessSync('/dev/shm', fs.constants.W_OK);
     return '/dev/shm';
@@ -30,4 +38,4 @@ function removeClusterDir(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-module.exports = { shmRoot, makeClusterDir, removeClusterDir, leftovers };
+module.exports = { shmRoot, systemShmRoot, makeClusterDir, removeClusterDir, leftovers };
