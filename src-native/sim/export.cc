@@ -172,7 +172,8 @@ int InterconnectRoom(Fabric* f, const ControllerRec* ctlr, uint64_t length) {
   uint64_t count = 0, bytes = 0;
   for (uint32_t i = 0; i < kMaxExports; ++i) {
     const ExportEntry& o = f->exp(i);
-    if (o.state != kExportPublished || o.node != ctlr->node || ctlr->name != o.ctlr) continue;
+    if (o.state != kExportPublished || o.node != ctlr->node) continue;
+    if (strncmp(ctlr->name.c_str(), o.ctlr, sizeof o.ctlr) != 0) continue;  // bounded: input, not trusted
     if (o.acl_len > 0 && o.acl[0].ae_node == o.node && o.acl[0].ae_permission == 0) continue;
     ++count;
     bytes += o.length;

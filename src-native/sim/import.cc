@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -65,11 +66,13 @@ int FindPath(const ControllerRec* ctlr, rsm_node_id_t node, const LinkDesc** pat
 // node through this controller sharing one (node, segment id) use one.
 int InterconnectConnect(Fabric* f, const ControllerRec* ctlr, const LinkDesc* path, const ExportEntry& e,
                         rsm_node_id_t node, rsm_memseg_id_t segid) {
-  if (path->ctlr != e.ctlr) return RSMERR_SEG_NOT_PUBLISHED;
+  // Bounded: the registry's name need not be terminated.
+  if (strncmp(path->ctlr.c_str(), e.ctlr, sizeof e.ctlr) != 0) return RSMERR_SEG_NOT_PUBLISHED;
   std::vector<uint64_t> connections;
   for (uint32_t k = 0; k < kMaxImports; ++k) {
     const ImportEntry& m = f->imp(k);
-    if (!m.in_use || m.disconnected || m.node != ctlr->node || ctlr->name != m.ctlr || m.export_node == m.node)
+    if (!m.in_use || m.disconnected || m.node != ctlr->node || m.export_node == m.node ||
+        strncmp(ctlr->name.c_str(), m.ctlr, sizeof m.ctlr) != 0)
       continue;
     const uint64_t key = (uint64_t{m.export_node} << 32) | m.segid;
     if (key == ((uint64_t{node} << 32) | segid)) return RSM_SUCCESS;  // shared: no new interconnect connection

@@ -113,7 +113,7 @@ uint32_t NodeGrant(Fabric* f, const ImportRec* seg) {
   const ExportEntry& e = f->exp(seg->export_index);
   if (!m.in_use || m.incarnation != seg->entry_inc || e.incarnation != m.export_inc) return 0;
   if (e.acl_len == 0) return e.default_mode & 0666;
-  for (uint32_t k = 0; k < e.acl_len; ++k)
+  for (uint32_t k = 0; k < e.acl_len && k < kMaxAcl; ++k)  // bounded: the registry is input
     if (e.acl[k].ae_node == m.node) return e.acl[k].ae_permission & 0666;
   return 0;
 }
