@@ -110,6 +110,16 @@
       "include_dirs": ["src-native/abi"],
       "cflags": ["-std=c11"],
       "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
+    },
+    {
+      # The driver's and the generic plug-in's rules, checked in C (test/c/).
+      "target_name": "rsm_c_driver_rules",
+      "type": "executable",
+      "dependencies": ["rsmsim"],
+      "sources": ["test/c/driver_rules.c"],
+      "include_dirs": ["src-native/abi"],
+      "cflags": ["-std=c11"],
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
     }
   ]
 }

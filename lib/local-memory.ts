@@ -13,6 +13,11 @@ import type { NativeLocalMemory } from './native';
  * transfers ({@link ImportSegment.putv}, {@link ImportSegment.getv}). Made by
  * the controller; it owns its memory and shows it as `bytes`. Methods of a
  * freed handle throw an Error with code ERR_RSM_RELEASED.
+ *
+ * On loopback the handle is the memory's address. On any other controller
+ * the library makes it a hidden export segment over the memory, published to
+ * this node only with an automatic id (so the next automatic id moves on),
+ * which the driver names in remote transfers (docs/semantics.md §4.10).
  */
 export class LocalMemory {
   /** @internal */

@@ -10,7 +10,11 @@ import { describe } from './validate';
 export interface RemoteController {
   /** The remote node's id. */
   readonly node: number;
-  /** Its controller's name, e.g. 'sci0'. */
+  /**
+   * Its controller as the driver names it: the local controller's driver
+   * name followed by the remote instance number (through local 'sci0' a
+   * remote instance 1 is 'sci1', whatever the remote node calls it).
+   */
   readonly name: string;
   /** Its hardware address (rsm_addr_t, 64 bits). */
   readonly hwaddr: bigint;

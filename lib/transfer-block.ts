@@ -51,7 +51,8 @@ export function runInBarrier<S extends BarrierHost, R>(host: S, block: (segment:
         }
         host.barrier.close();
         return result;
-      } catch (e) {
+      } catch (caught) {
+        const e = caught instanceof RsmError && caught.code === 'RSMERR_BARRIER_OPEN_FAILED' ? goneInstead(host, caught) : caught;
         if (e instanceof RsmError && RETRYABLE.has(e.code) && attempt < retries) continue;
         if (e instanceof RsmError && e.code === 'RSMERR_CONN_ABORTED') {
           e.message += ' (not retried: the connection is gone; disconnect() and connect() again)';
@@ -64,6 +65,22 @@ export function runInBarrier<S extends BarrierHost, R>(host: S, block: (segment:
   } finally {
     if (previous !== BarrierMode.EXPLICIT && !isDisconnected(host)) host.setMode(previous);
   }
+}
+
+/**
+ * A generic controller's driver refuses every barrier open of an import whose
+ * mapping was used after a forced disconnect (docs/semantics.md §4.7), which
+ * no retry cures. The close compares the connect generation before it asks
+ * the driver anything, so it tells the two apart: RSMERR_CONN_ABORTED from it
+ * means the connection is gone, and that is the error to report.
+ */
+function goneInstead(host: BarrierHost, openFailure: RsmError): RsmError {
+  try {
+    host.barrier.close();
+  } catch (e) {
+    if (e instanceof RsmError && e.code === 'RSMERR_CONN_ABORTED') return e;
+  }
+  return openFailure;
 }
 
 function isDisconnected(host: BarrierHost): boolean {

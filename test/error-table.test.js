@@ -204,21 +204,42 @@ const TABLE = [
     const exp = held.add(ctl.createExport(PAGE));
     throwsRsm(() => exp.rebind(), 'RSMERR_REBIND_NOT_ALLOWED', 'rsm_memseg_export_rebind');
   }],
-  ['RSMERR_INSUFFICIENT_RESOURCES', 'rsm_memseg_export_create', 'over the controller\'s segment count', () => {
-    const r = withTopology('node 1\ncontroller 1 sci0 max_export_segments=1\n',
-      `const c = rsm.getController('sci0'); c.createExport(${PAGE}); c.createExport(${PAGE});`);
-    childFailed(r, 'RSMERR_INSUFFICIENT_RESOURCES', 'rsm_memseg_export_create');
+  ['RSMERR_INSUFFICIENT_RESOURCES', 'rsm_memseg_export_publish', 'over the interconnect\'s segment count or bytes', () => {
+    const r = withTopology(`node 1\ncontroller 1 sci0 max_export_segments=2 tot_export_segment_size=${3 * PAGE}\n`,
+      `const c = rsm.getController('sci0'); await c.createExport(${PAGE}).publish();
+       const codes = [];
+       for (const size of [${3 * PAGE}, ${PAGE}, ${PAGE}]) {
+         try { await c.createExport(size).publish(); codes.push('ok'); } catch (e) { codes.push([e.code, e.syscall]); }
+       }
+       return codes;`);
+    assert.equal(r.error, undefined, r.error && r.error.message);
+    const refused = ['RSMERR_INSUFFICIENT_RESOURCES', 'rsm_memseg_export_publish'];
+    assert.deepEqual(r.value, [refused, 'ok', refused], 'over the total bytes, within both, over the count');
   }],
-  ['RSMERR_INSUFFICIENT_RESOURCES', 'rsm_memseg_import_connect', 'over the controller\'s import count', () => {
-    const r = withTopology('node 1\ncontroller 1 sci0 max_import_segments=1\n',
-      `const c = rsm.getController('sci0'); const e = c.createExport(${PAGE}); const id = await e.publish();
-       await c.connect(1, id); await c.connect(1, id);`);
-    childFailed(r, 'RSMERR_INSUFFICIENT_RESOURCES', 'rsm_memseg_import_connect');
+  ['RSMERR_INSUFFICIENT_RESOURCES', 'rsm_memseg_import_connect', 'over the interconnect\'s import count', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsmapi-topo-'));
+    const file = path.join(dir, 'topology');
+    fs.writeFileSync(file, 'node 1\nnode 2\ncontroller 1 sci0 max_import_segments=1\ncontroller 2 sci0\nlink 1 sci0 2 sci0\n');
+    const peer = await Peer.start({ node: 2, env: { RSM_SIM_TOPOLOGY: file } });
+    try {
+      await peer.call('getController', { name: CONTROLLER });
+      const [a, b] = await peer.call('publishMany', { size: PAGE, lists: [[], []] });
+      const r = runChild(`const c = rsm.getController('sci0'); await c.connect(2, ${a}); await c.connect(2, ${a});
+        await c.connect(2, ${b});`, { RSM_SIM_TOPOLOGY: file });
+      childFailed(r, 'RSMERR_INSUFFICIENT_RESOURCES', 'rsm_memseg_import_connect');
+    } finally {
+      await peer.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }],
-  ['RSMERR_INSUFFICIENT_MEM', 'rsm_memseg_export_create', 'over the controller\'s exported-memory total', () => {
-    const r = withTopology(`node 1\ncontroller 1 sci0 tot_export_segment_size=${3 * PAGE}\n`,
-      `const c = rsm.getController('sci0'); c.createExport(${2 * PAGE}); c.createExport(${2 * PAGE});`);
-    childFailed(r, 'RSMERR_INSUFFICIENT_MEM', 'rsm_memseg_export_create');
+  ['RSMERR_INSUFFICIENT_MEM', 'rsm_memseg_export_create', 'no exportable memory left on the node', () => {
+    const ctl = held.add(rsm.getController(CONTROLLER));
+    rsm.sim.faults.setOutOfMemory(LOCAL);
+    try {
+      throwsRsm(() => ctl.createExport(PAGE), 'RSMERR_INSUFFICIENT_MEM', 'rsm_memseg_export_create');
+    } finally {
+      rsm.sim.faults.setOutOfMemory(LOCAL, false);
+    }
   }],
   ['RSMERR_MAP_FAILED', 'rsm_memseg_import_map', 'mmap failing for an unlisted reason', null,
     'needs mmap to fail with an errno other than the listed ones; nothing the facade passes does that'],
@@ -230,10 +251,15 @@ const TABLE = [
     imp.barrier.destroy();
     throwsRsm(() => imp.read(0, 1), 'RSMERR_BARRIER_UNINITIALIZED', 'rsm_memseg_import_get');
   }],
-  ['RSMERR_REMOTE_NODE_UNREACHABLE', 'rsm_memseg_import_connect', 'a node with no active path', async () => {
+  ['RSMERR_REMOTE_NODE_UNREACHABLE', 'rsm_memseg_import_connect', 'a path that is down', () => {
+    const r = withTopology('node 1\nnode 2\ncontroller 1 sci0\ncontroller 2 sci0\nlink 1 sci0 2 sci0 state=1\n',
+      "await rsm.getController('sci0').connect(2, 0x400000);");
+    childFailed(r, 'RSMERR_REMOTE_NODE_UNREACHABLE', 'rsm_memseg_import_connect');
+  }],
+  ['RSMERR_INTERNAL_ERROR', 'rsm_memseg_import_connect', 'a node the controller has no path to', async () => {
     const ctl = held.add(rsm.getController(CONTROLLER));
-    await rejectsRsm(ctl.connect(40, 0x400000), 'RSMERR_REMOTE_NODE_UNREACHABLE', 'rsm_memseg_import_connect');
-    await rejectsRsm(ctl.connect(64, 0x400000), 'RSMERR_REMOTE_NODE_UNREACHABLE', 'rsm_memseg_import_connect');
+    await rejectsRsm(ctl.connect(40, 0x400000), 'RSMERR_INTERNAL_ERROR', 'rsm_memseg_import_connect');
+    await rejectsRsm(ctl.connect(64, 0x400000), 'RSMERR_INTERNAL_ERROR', 'rsm_memseg_import_connect');
   }],
   ['RSMERR_CONN_ABORTED', 'rsm_memseg_import_get / rsm_memseg_import_map', 'the exporter unpublished', async () => {
     const { ctl, exp, id } = await published();

@@ -261,22 +261,18 @@ RSMSIM_API(int, rsm_create_localmemory_handle)
   if (!controller) return RSMERR_BAD_CTLR_HNDL;
   if (!local_handle) return RSMERR_BAD_LOCALMEM_HNDL;
   if (length == 0) return RSMERR_BAD_LENGTH;
-  if (!AnyController(controller)) return RSMERR_BAD_CTLR_HNDL;
-  // Loopback hands out the address itself. The simulator's other
-  // controllers do the same: every node's memory is reachable through the
-  // cluster directory, so no surrogate export segment is needed.
-  *local_handle = reinterpret_cast<rsm_localmemory_handle_t>(local_vaddr);
-  if (local_vaddr) LocalMemoryCreated(local_vaddr, length);
-  return RSM_SUCCESS;
+  ControllerRec* ctlr = AnyController(controller);
+  if (!ctlr) return RSMERR_BAD_CTLR_HNDL;
+  return CreateLocalMemory(ctlr, local_vaddr, length, local_handle);
 }
 
 RSMSIM_API(int, rsm_free_localmemory_handle)
 (rsmapi_controller_handle_t controller, rsm_localmemory_handle_t local_handle) {
   if (!controller) return RSMERR_BAD_CTLR_HNDL;
   if (!local_handle) return RSMERR_BAD_LOCALMEM_HNDL;
-  if (!AnyController(controller)) return RSMERR_BAD_CTLR_HNDL;
-  LocalMemoryFreed(local_handle);
-  return RSM_SUCCESS;
+  ControllerRec* ctlr = AnyController(controller);
+  if (!ctlr) return RSMERR_BAD_CTLR_HNDL;
+  return FreeLocalMemory(ctlr, local_handle);
 }
 
 // ---- segment-id reservation ----

@@ -18,6 +18,12 @@ int BarrierSegment(rsmapi_barrier_t* barrier, ImportRec** seg) {
   return *seg ? RSM_SUCCESS : RSMERR_BAD_SEG_HNDL;
 }
 
+// The driver fails every barrier request of an import whose mapping was
+// touched after a forced disconnect (it answers RSMERR_CONN_ABORTED, which
+// the generic plug-in reports as its own barrier code). The simulator sees
+// the accesses it makes itself: put/get and same-node scatter/gather.
+bool DriverRefusesBarrier(const ImportRec* seg) { return seg->touched_after_cut.load(std::memory_order_relaxed); }
+
 }  // namespace
 
 int InitBarrier(void* handle, rsm_barrier_type_t, rsmapi_barrier_t* barrier) {
@@ -36,8 +42,11 @@ int OpenBarrier(rsmapi_barrier_t* barrier) {
   int rc = BarrierSegment(barrier, &seg);
   if (rc != RSM_SUCCESS) return rc;
   barrier->gnum = seg->connect_gen;
-  // The generic plug-in's driver barrier open, failed by an injected fault.
-  if (!seg->ctlr->loopback && TakeBarrierOpenFault(seg->ctlr->node)) return RSMERR_BARRIER_OPEN_FAILED;
+  if (seg->ctlr->loopback) return RSM_SUCCESS;  // the loopback plug-in asks the driver nothing
+  // The generic plug-in's driver barrier open: refused for an import whose
+  // mapping was used after a forced disconnect, whichever node exports it
+  // (rsm.c rsmbar_ioctl), or by an injected fault.
+  if (DriverRefusesBarrier(seg) || TakeBarrierOpenFault(seg->ctlr->node)) return RSMERR_BARRIER_OPEN_FAILED;
   return RSM_SUCCESS;
 }
 
@@ -48,6 +57,8 @@ int OrderBarrier(rsmapi_barrier_t* barrier) {
   // Stores issued before the order are visible to every node before stores
   // issued after it: on shared memory that is a full fence.
   std::atomic_thread_fence(std::memory_order_seq_cst);
+  // The generic plug-in's driver barrier order (rsm.c rsmbar_ioctl).
+  if (!seg->ctlr->loopback && DriverRefusesBarrier(seg)) return RSMERR_BARRIER_FAILURE;
   return RSM_SUCCESS;
 }
 
@@ -60,8 +71,9 @@ int CloseBarrier(rsmapi_barrier_t* barrier) {
   // failure; its importers are then cut off like on unpublish.
   CheckExporterAlive(seg);
   if (barrier->gnum != seg->LiveGeneration()) return RSMERR_CONN_ABORTED;
-  // The generic plug-in's close, failed by an injected fault (faults.h).
-  if (!seg->ctlr->loopback && TakeBarrierCloseFault(seg->ctlr->node)) return RSMERR_BARRIER_FAILURE;
+  // The generic plug-in's close: the driver's refusal, or an injected fault (faults.h).
+  if (!seg->ctlr->loopback && (DriverRefusesBarrier(seg) || TakeBarrierCloseFault(seg->ctlr->node)))
+    return RSMERR_BARRIER_FAILURE;
   return RSM_SUCCESS;
 }
 

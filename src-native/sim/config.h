@@ -27,7 +27,11 @@
 //   link <nodeA> <ctlrA> <nodeB> <ctlrB> [state=<1..4>]
 //       Connects two declared controllers in both directions. State is the
 //       path state reported by the topology (3 = active, the default); only
-//       active links can be used to connect.
+//       active links can be used to connect (a link in another state gives
+//       RSMERR_REMOTE_NODE_UNREACHABLE, no link at all RSMERR_INTERNAL_ERROR).
+//       A remote importer reaches only segments published on the controller
+//       at the far end of its link. The topology names that controller
+//       after the local controller's type and the remote unit number.
 //   full-mesh <ctlr>
 //       Links every pair of declared nodes that have controller <ctlr>.
 #pragma once

@@ -96,6 +96,13 @@ int ControllerAttr(ControllerRec* c, rsmapi_controller_attr_t* attr) {
   return RSM_SUCCESS;
 }
 
+const LinkDesc* ControllerPathTo(const ControllerRec* c, uint32_t node) {
+  if (!c->desc) return nullptr;
+  for (const LinkDesc& l : c->desc->links)
+    if (l.node == node) return &l;
+  return nullptr;
+}
+
 bool ControllerOpen(ControllerRec* c) {
   std::lock_guard<std::mutex> lock(ProcessMutex());
   return c->refcount > 0;

@@ -16,6 +16,12 @@ int ControllerAttr(ControllerRec* c, rsmapi_controller_attr_t* attr);
 // Whether a released controller is still open (reference count > 0).
 bool ControllerOpen(ControllerRec* c);
 
+// The path this controller has to remote node `node`, whatever its state:
+// the driver's node -> hardware address lookup (rsm.c get_remote_hwaddr)
+// takes the first one. nullptr when there is none (not linked, not in the
+// cluster, id >= 64), and always for loopback.
+const LinkDesc* ControllerPathTo(const ControllerRec* c, uint32_t node);
+
 // The one-block topology image of spec 2.7 for the local node.
 int BuildTopology(rsm_topology_t** out);
 

@@ -151,6 +151,38 @@ int ValidateAcl(const ControllerRec* ctlr, const rsmapi_access_entry_t* acl, uin
   return RSM_SUCCESS;
 }
 
+// Publish/republish step 10 (rsm.c rsmpiacl_create): the list translated to
+// hardware addresses on this controller; a node it has no path to has none.
+int TranslateAcl(const ControllerRec* ctlr, const std::vector<rsmapi_access_entry_t>& acl) {
+  for (const auto& e : acl)
+    if (e.ae_node != ctlr->node && !ControllerPathTo(ctlr, e.ae_node)) return RSMERR_INTERNAL_ERROR;
+  return RSM_SUCCESS;
+}
+
+// The generic plug-in's large local memory handles name only the local node
+// with permission 0: the driver publishes them without the interconnect.
+bool SkipsInterconnect(const ControllerRec* ctlr, const std::vector<rsmapi_access_entry_t>& acl) {
+  return !acl.empty() && acl[0].ae_node == ctlr->node && acl[0].ae_permission == 0;
+}
+
+// The interconnect's own limits on what one controller has published,
+// checked by its segment create (attr_max_export_segments,
+// attr_tot_export_segment_size). With the registry lock held.
+int InterconnectRoom(Fabric* f, const ControllerRec* ctlr, uint64_t length) {
+  uint64_t count = 0, bytes = 0;
+  for (uint32_t i = 0; i < kMaxExports; ++i) {
+    const ExportEntry& o = f->exp(i);
+    if (o.state != kExportPublished || o.node != ctlr->node) continue;
+    if (strncmp(ctlr->name.c_str(), o.ctlr, sizeof o.ctlr) != 0) continue;  // bounded: input, not trusted
+    if (o.acl_len > 0 && o.acl[0].ae_node == o.node && o.acl[0].ae_permission == 0) continue;
+    ++count;
+    bytes += o.length;
+  }
+  if (count >= ctlr->attr.attr_max_export_segments || bytes + length > ctlr->attr.attr_tot_export_segment_size)
+    return RSMERR_INSUFFICIENT_RESOURCES;
+  return RSM_SUCCESS;
+}
+
 void StoreAcl(ExportEntry& e, const std::vector<rsmapi_access_entry_t>& acl) {
   e.acl_len = static_cast<uint32_t>(acl.size());
   if (!acl.empty()) memcpy(e.acl, acl.data(), acl.size() * sizeof(rsmapi_access_entry_t));
@@ -180,17 +212,9 @@ int ExportCreate(ControllerRec* ctlr, void* vaddr, size_t size, uint_t flags, Ex
     FabricLock lock(*f);
     uint32_t self = f->Self(lock);
     if (self == kNoEntry) return RSMERR_INSUFFICIENT_RESOURCES;
-    if (!ctlr->loopback) {
-      uint64_t count = 0, bytes = 0;
-      for (uint32_t i = 0; i < kMaxExports; ++i) {
-        const ExportEntry& e = f->exp(i);
-        if (e.state == kExportFree || e.node != ctlr->node || ctlr->name != e.ctlr) continue;
-        ++count;
-        bytes += e.length;
-      }
-      if (count >= ctlr->attr.attr_max_export_segments) return RSMERR_INSUFFICIENT_RESOURCES;
-      if (bytes + len > ctlr->attr.attr_tot_export_segment_size) return RSMERR_INSUFFICIENT_MEM;
-    }
+    // Neither the library nor the driver counts a controller's segments or
+    // bytes here (docs/semantics.md §4.2): the interconnect's limits are met
+    // at publish.
     index = f->FindFreeExport(lock);
     if (index == kNoEntry) return RSMERR_INSUFFICIENT_RESOURCES;
     ExportEntry& e = f->exp(index);
@@ -311,6 +335,11 @@ int ExportPublish(ExportRec* seg, rsm_memseg_id_t id, const rsmapi_access_entry_
     if (f->ReapIfDead(lock, o.owner) && f->exp(i).state != kExportPublished) continue;
     return RSMERR_SEGID_IN_USE;
   }
+  if (!seg->ctlr->loopback && !SkipsInterconnect(seg->ctlr, list)) {
+    rc = TranslateAcl(seg->ctlr, list);
+    if (rc == RSM_SUCCESS) rc = InterconnectRoom(f, seg->ctlr, e.length);
+    if (rc != RSM_SUCCESS) return rc;
+  }
   StoreAcl(e, list);
   e.segid = id;
   e.state = kExportPublished;
@@ -373,6 +402,9 @@ int ExportRepublish(ExportRec* seg, const rsmapi_access_entry_t* acl, uint_t acl
   FabricLock lock(*f);
   ExportEntry& e = f->exp(seg->entry);
   if (e.state != kExportPublished || e.incarnation != seg->entry_inc) return RSMERR_SEG_NOT_PUBLISHED;
+  // The old list stays when the new one cannot be translated.
+  rc = TranslateAcl(seg->ctlr, list);
+  if (rc != RSM_SUCCESS) return rc;
   // Existing connections keep what they were granted; later connects see
   // the new list.
   StoreAcl(e, list);

@@ -121,6 +121,7 @@ void ImportRec::Clear() {
   barrier_mode = RSM_BARRIER_MODE_IMPLICIT;
   barrier = nullptr;
   pollfd_count = 0;
+  touched_after_cut = false;
 }
 
 ControllerRec* NewControllerLocked() {

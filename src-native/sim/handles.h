@@ -99,6 +99,10 @@ struct ImportRec final : HandleBase {
   std::atomic<int> barrier_mode{RSM_BARRIER_MODE_IMPLICIT};
   std::atomic<rsmapi_barrier_t*> barrier{nullptr};
   int pollfd_count = 0;
+  // The mapping was used after a forced disconnect (the driver's
+  // RSM_IMPORT_DUMMY, set when such an access faults): generic barrier
+  // open/order/close then fail (barrier.cc).
+  std::atomic<bool> touched_after_cut{false};
 
   uint16_t LiveGeneration() const { return __atomic_load_n(gen_slot, __ATOMIC_ACQUIRE); }
 };

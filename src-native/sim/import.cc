@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "controller.h"
@@ -38,12 +40,46 @@ bool UserAllowed(uint32_t r, uint32_t g, uint32_t owner_uid, uint32_t owner_gid,
   return missing == 0 || geteuid() == 0;  // privilege: the superuser reads and writes anything
 }
 
-bool Reachable(const ControllerRec* ctlr, rsm_node_id_t node) {
-  if (node == ctlr->node) return true;  // the local node is handled in place
-  if (node >= 64 || !ctlr->desc) return false;
-  for (const LinkDesc& l : ctlr->desc->links)
-    if (l.node == node && l.state == RSM_CONNECTION_ACTIVE) return true;
-  return false;
+// Connect step 10 (rsm.c rsm_connect): the remote node's hardware address on
+// this controller. No path at all fails before anything is sent
+// (RSMERR_INTERNAL_ERROR); a path that is down, or cut by a fault, cannot
+// carry the request (RSMERR_REMOTE_NODE_UNREACHABLE). *path is the path the
+// interconnect connect will use, nullptr for the local node (handled in place).
+int FindPath(const ControllerRec* ctlr, rsm_node_id_t node, const LinkDesc** path) {
+  *path = nullptr;
+  if (node == ctlr->node) return RSM_SUCCESS;
+  const LinkDesc* l = ControllerPathTo(ctlr, node);
+  if (!l) return RSMERR_INTERNAL_ERROR;
+  if (l->state != RSM_CONNECTION_ACTIVE || PathCut(ctlr->node, node)) return RSMERR_REMOTE_NODE_UNREACHABLE;
+  *path = l;
+  return RSM_SUCCESS;
+}
+
+// Connect step 14, the interconnect connect of a remote importer: it reaches
+// the adapter at the far end of `path`, which knows only the segments
+// published on it. A segment published on another controller of the
+// exporting node (its loopback, or another interconnect) is unknown there,
+// and the interconnect's "no such segment" comes back unchanged as
+// RSMERR_SEG_NOT_PUBLISHED (rsm.c rsm_connect maps only "not published to
+// address" and "address unreachable/unknown"). Its own limit on imports
+// (attr_max_import_segments) counts interconnect connections: imports of this
+// node through this controller sharing one (node, segment id) use one.
+int InterconnectConnect(Fabric* f, const ControllerRec* ctlr, const LinkDesc* path, const ExportEntry& e,
+                        rsm_node_id_t node, rsm_memseg_id_t segid) {
+  // Bounded: the registry's name need not be terminated.
+  if (strncmp(path->ctlr.c_str(), e.ctlr, sizeof e.ctlr) != 0) return RSMERR_SEG_NOT_PUBLISHED;
+  std::vector<uint64_t> connections;
+  for (uint32_t k = 0; k < kMaxImports; ++k) {
+    const ImportEntry& m = f->imp(k);
+    if (!m.in_use || m.disconnected || m.node != ctlr->node || m.export_node == m.node ||
+        strncmp(ctlr->name.c_str(), m.ctlr, sizeof m.ctlr) != 0)
+      continue;
+    const uint64_t key = (uint64_t{m.export_node} << 32) | m.segid;
+    if (key == ((uint64_t{node} << 32) | segid)) return RSM_SUCCESS;  // shared: no new interconnect connection
+    if (std::find(connections.begin(), connections.end(), key) == connections.end()) connections.push_back(key);
+  }
+  if (connections.size() >= ctlr->attr.attr_max_import_segments) return RSMERR_INSUFFICIENT_RESOURCES;
+  return RSM_SUCCESS;
 }
 
 int MmapError(int err) {
@@ -101,8 +137,8 @@ int DriverMap(ImportRec* seg, int prot, off_t offset, size_t length, void* hint,
 // The driver's part of connect, under the registry lock: find the published
 // segment, apply the ACL and user checks, enter the import and bump its
 // generation, open the data file.
-int ConnectLocked(Fabric* f, ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid, rsm_permission_t perm,
-                  ImportRec* rec, uint32_t* index_out, uint32_t* export_out, uint32_t* mode_out, uint64_t* serial_out,
+int ConnectLocked(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node_id_t node, rsm_memseg_id_t segid,
+                  rsm_permission_t perm, ImportRec* rec, uint32_t* index_out, uint32_t* export_out, uint32_t* mode_out, uint64_t* serial_out,
                   uint64_t* offset_out, uint64_t* length_out) {
   FabricLock lock(*f);
   uint32_t self = f->Self(lock);
@@ -144,13 +180,9 @@ int ConnectLocked(Fabric* f, ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg
   }
   uint32_t mode;
   if (!UserAllowed(perm, granted, e.uid, e.gid, &mode)) return RSMERR_PERM_DENIED;
-  if (!ctlr->loopback) {
-    uint64_t count = 0;
-    for (uint32_t k = 0; k < kMaxImports; ++k) {
-      const ImportEntry& m = f->imp(k);
-      if (m.in_use && m.node == ctlr->node && ctlr->name == m.ctlr) ++count;
-    }
-    if (count >= ctlr->attr.attr_max_import_segments) return RSMERR_INSUFFICIENT_RESOURCES;
+  if (path) {
+    int rc = InterconnectConnect(f, ctlr, path, e, node, segid);
+    if (rc != RSM_SUCCESS) return rc;
   }
   uint32_t index = f->FindFreeImport(lock);
   if (index == kNoEntry) return RSMERR_INSUFFICIENT_RESOURCES;
@@ -198,7 +230,9 @@ int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid
   if (rc != RSM_SUCCESS) return rc;
   if (!ControllerOpen(ctlr)) return RSMERR_CTLR_NOT_PRESENT;
   if (ctlr->loopback && node != ctlr->node) return RSMERR_CTLR_NOT_PRESENT;
-  if (!Reachable(ctlr, node) || PathCut(ctlr->node, node)) return RSMERR_REMOTE_NODE_UNREACHABLE;
+  const LinkDesc* path = nullptr;
+  rc = FindPath(ctlr, node, &path);
+  if (rc != RSM_SUCCESS) return rc;
   // Injected: the exporting node does not answer; the driver keeps asking.
   rc = WaitForAnswer(ctlr->node, node);
   if (rc != RSM_SUCCESS) return rc;
@@ -209,7 +243,7 @@ int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid
   uint64_t serial = 0, file_offset = 0, length = 0;
   // Never release the record while holding the registry lock: releasing
   // takes the process mutex, which is held elsewhere around registry calls.
-  rc = ConnectLocked(f, ctlr, node, segid, perm, rec, &index, &export_index, &mode, &serial, &file_offset,
+  rc = ConnectLocked(f, ctlr, path, node, segid, perm, rec, &index, &export_index, &mode, &serial, &file_offset,
                          &length);
   if (rc != RSM_SUCCESS) {
     ReleaseHandle(rec);

@@ -34,12 +34,17 @@ int GenericMapError(int err) {
   }
 }
 
-// The local end of one entry. A handle entry is the buffer address, as for
-// loopback; `io_type` only matters to the generic driver (below).
-char* LocalAddress(const rsm_iovec_t& io) {
-  return static_cast<char*>(io.io_type == RSM_HANDLE_TYPE ? static_cast<void*>(io.local.handle)
-                                                          : static_cast<void*>(io.local.vaddr)) +
-         io.local_offset;
+// The local end of one entry copied through a mapping. The generic plug-in
+// turns a handle entry into its surrogate segment's address; loopback takes
+// the handle for the address itself, which a generic handle is not, so that
+// one is turned into its address too rather than written over. nullptr for
+// a generic copy whose handle names no live surrogate.
+char* LocalAddress(const rsm_iovec_t& io, bool generic) {
+  if (io.io_type != RSM_HANDLE_TYPE) return static_cast<char*>(io.local.vaddr) + io.local_offset;
+  ExportRec* surrogate = LocalMemorySegment(io.local.handle);
+  if (surrogate) return static_cast<char*>(surrogate->vaddr) + io.local_offset;
+  if (generic) return nullptr;
+  return static_cast<char*>(static_cast<void*>(io.local.handle)) + io.local_offset;
 }
 
 // Loopback (and generic to the local node): a copy between the local
@@ -47,7 +52,7 @@ char* LocalAddress(const rsm_iovec_t& io) {
 // library checks nothing here and would fault or scribble past a short
 // mapping; the simulator stops at the first entry that leaves the mapped
 // window, with RSMERR_BAD_SGIO and the entries not done as residual.
-int CopyThroughMapping(ImportRec* seg, rsm_scat_gath_t* sg, bool put) {
+int CopyThroughMapping(ImportRec* seg, rsm_scat_gath_t* sg, bool put, bool generic) {
   char* base = seg->map_base;
   const size_t window = seg->map_len;
   // Not in the library, which would fault: a mapping without the access
@@ -59,11 +64,16 @@ int CopyThroughMapping(ImportRec* seg, rsm_scat_gath_t* sg, bool put) {
       sg->io_residual_count = sg->io_request_count - i;
       return RSMERR_BAD_SGIO;
     }
-    char* local = LocalAddress(io);
+    char* local = LocalAddress(io, generic);
+    if (!local) {
+      sg->io_residual_count = sg->io_request_count - i;
+      return RSMERR_BAD_SGIO;
+    }
     char* remote = base + io.remote_offset;
     if (put) memmove(remote, local, io.transfer_length);
     else memmove(local, remote, io.transfer_length);
   }
+  if (seg->LiveGeneration() != seg->connect_gen) seg->touched_after_cut.store(true, std::memory_order_relaxed);
   sg->io_residual_count = 0;
   return RSM_SUCCESS;
 }
@@ -93,11 +103,26 @@ int CurrentDataFile(Fabric* f, ImportRec* seg) {
   return RSM_SUCCESS;
 }
 
+// The mode the exporter's current access list gives the importing node (G of
+// docs/semantics.md §5.1): its entry, none when it is not listed, the
+// exporter's default without a list. What the interconnect's access control
+// holds for the node, so a republish applies to transfers at once.
+uint32_t NodeGrant(Fabric* f, const ImportRec* seg) {
+  FabricLock lock(*f);
+  const ImportEntry& m = f->imp(seg->entry);
+  const ExportEntry& e = f->exp(seg->export_index);
+  if (!m.in_use || m.incarnation != seg->entry_inc || e.incarnation != m.export_inc) return 0;
+  if (e.acl_len == 0) return e.default_mode & 0666;
+  for (uint32_t k = 0; k < e.acl_len && k < kMaxAcl; ++k)  // bounded: the registry is input
+    if (e.acl[k].ae_node == m.node) return e.acl[k].ae_permission & 0666;
+  return 0;
+}
+
 // Generic controller, exporter on another node: the driver moves the data
 // (the simulator's RDMA is pread/pwrite on the exporter's data file, so a
 // bad local address is EFAULT, not a crash). Driver checks: the connection
 // still stands, every handle entry names a live local-memory handle and
-// stays inside it, the import's stored mode allows the direction.
+// stays inside it, the exporter grants the node the direction.
 int DriverTransfer(ImportRec* seg, rsm_scat_gath_t* sg, bool put) {
   std::string error;
   Fabric* f = Fabric::Get(&error);
@@ -110,17 +135,23 @@ int DriverTransfer(ImportRec* seg, rsm_scat_gath_t* sg, bool put) {
   for (ulong_t i = 0; i < sg->io_request_count; ++i) {
     const rsm_iovec_t& io = sg->iovec[i];
     if (io.io_type == RSM_HANDLE_TYPE) {
-      size_t len = LocalMemoryLength(io.local.handle);
-      if (len == 0 || io.local_offset > len || io.transfer_length > len - io.local_offset) return RSMERR_BAD_SGIO;
+      // The driver looks the handle's segment up among those published on
+      // this node (rsm.c rsm_iovec_ioctl); the interconnect keeps to its length.
+      ExportRec* surrogate = LocalMemorySegment(io.local.handle);
+      if (!surrogate || surrogate->state.load() != SegState::kPublished) return RSMERR_BAD_SGIO;
+      const size_t len = surrogate->size;
+      if (io.local_offset > len || io.transfer_length > len - io.local_offset) return RSMERR_BAD_SGIO;
     }
   }
+  // No user-level check here (rsm.c rsm_iovec_ioctl has none): the
+  // interconnect enforces what the exporter published for this node.
   const uint32_t need = put ? RSM_PERM_WRITE : RSM_PERM_READ;
-  if ((seg->mode & need) != need) return RSMERR_PERM_DENIED;
+  if ((NodeGrant(f, seg) & need) != need) return RSMERR_PERM_DENIED;
   for (ulong_t i = 0; i < sg->io_request_count; ++i) {
     const rsm_iovec_t& io = sg->iovec[i];
     sg->io_residual_count = sg->io_request_count - i;
     if (io.remote_offset > seg->size || io.transfer_length > seg->size - io.remote_offset) return RSMERR_BAD_SGIO;
-    char* local = LocalAddress(io);
+    char* local = LocalAddress(io, true);
     size_t done = 0;
     while (done < io.transfer_length) {
       const off_t at = seg->file_offset + static_cast<off_t>(io.remote_offset + done);
@@ -155,7 +186,7 @@ int ScatterGather(rsm_scat_gath_t* sg, bool put) {
       if (rc != RSM_SUCCESS) return rc;
     }
     if (seg->state.load(std::memory_order_acquire) != SegState::kMapped) return RSMERR_BAD_SEG_HNDL;
-    rc = CopyThroughMapping(seg, sg, put);
+    rc = CopyThroughMapping(seg, sg, put, false);
   } else if (seg->node == seg->ctlr->node) {
     // Generic plug-in, segment on this node: it maps and copies itself.
     if (seg->state.load(std::memory_order_acquire) == SegState::kConnected) {
@@ -163,7 +194,7 @@ int ScatterGather(rsm_scat_gath_t* sg, bool put) {
       if (rc != RSM_SUCCESS) return rc;
     }
     if (seg->state.load(std::memory_order_acquire) != SegState::kMapped) return RSMERR_BAD_SEG_HNDL;
-    rc = CopyThroughMapping(seg, sg, put);
+    rc = CopyThroughMapping(seg, sg, put, true);
   } else {
     rc = DriverTransfer(seg, sg, put);
   }

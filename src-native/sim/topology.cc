@@ -2,10 +2,12 @@
 // calloc'ed block (header, pointer array, then each controller's header
 // followed by its remote entries), so a single free releases it.
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "controller.h"
@@ -53,7 +55,12 @@ int BuildTopology(rsm_topology_t** out) {
     auto* remote = reinterpret_cast<rsm_remote_cntlr_t*>(cursor + sizeof(rsm_connections_hdr_t));
     for (const LinkDesc& l : c->links) {
       remote->remote_nodeid = l.node;
-      strncpy(remote->remote_cntlrname, l.ctlr.c_str(), MAXNAMELEN - 1);
+      // The driver names a remote controller after the local adapter's
+      // driver and the remote instance (rsmka_pathmanager.c get_topology).
+      std::string remote_type;
+      int remote_unit = 0;
+      ParseControllerName(l.ctlr, &remote_type, &remote_unit);
+      snprintf(remote->remote_cntlrname, MAXNAMELEN, "%s%d", c->type.c_str(), remote_unit);
       remote->remote_hwaddr = l.hwaddr;
       remote->connection_state = l.state;
       ++remote;

