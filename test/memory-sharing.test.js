@@ -401,6 +401,34 @@ describe('segment memory: who may reach it, and how it is shared', function () {
     });
   });
 
+  describe('an exporter that cannot answer', () => {
+    it('stopped: connect fails with RSMERR_REMOTE_NODE_UNREACHABLE within a bounded wait, in C and through the facade; dead: RSMERR_SEG_NOT_PUBLISHED', async function () {
+      this.timeout(60000);
+      const cx = await cpeer({ RSM_SIM_NODE: '2' });
+      const id = await cx.value('export 8192 0 -1 0');
+      const ci = await cpeer({ RSM_SIM_NODE: '3' });
+      const ctl = rsm.getController('sci0');
+      try {
+        process.kill(cx.pid, 'SIGSTOP');
+        try {
+          let t = Date.now();
+          assert.equal(await ci.cmd(`connect 2 ${id} ${rsm.Permission.RDWR}`), `rc ${code('RSMERR_REMOTE_NODE_UNREACHABLE')} rsm_memseg_import_connect`);
+          assert.ok(Date.now() - t < 15000, 'bounded');
+          t = Date.now();
+          await assert.rejects(ctl.connect(2, id), (e) => e.code === 'RSMERR_REMOTE_NODE_UNREACHABLE');
+          assert.ok(Date.now() - t < 15000, 'bounded');
+        } finally {
+          process.kill(cx.pid, 'SIGCONT');
+        }
+        assert.equal(await ci.cmd(`connect 2 ${id} ${rsm.Permission.RDWR}`), 'ok', 'answers again once it runs');
+        await cx.stop('SIGKILL');
+        await assert.rejects(ctl.connect(2, id), (e) => e.code === 'RSMERR_SEG_NOT_PUBLISHED');
+      } finally {
+        ctl.release();
+      }
+    });
+  });
+
   describe('no orphaned segment memory after SIGKILL', () => {
     it('a few hundred kills of processes churning create/publish/connect/rebind/destroy leave only the registry', async function () {
       this.timeout(90000);
