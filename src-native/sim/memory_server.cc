@@ -252,22 +252,32 @@ std::mutex& ServerMutex() {
   static std::mutex* mu = [] {
     static std::aligned_storage_t<sizeof(std::mutex), alignof(std::mutex)> storage;
     std::mutex* m = ::new (&storage) std::mutex();
-    pthread_atfork([] { ServerMutex().lock(); }, [] { ServerMutex().unlock(); },
-                   [] {
-                     ServerMutex().unlock();
-                     ForgetAfterFork();
-                   });
+    // Neither lock may be left held by a thread the child does not have.
+    pthread_atfork(
+        [] {
+          State().start_mu.lock();
+          ServerMutex().lock();
+        },
+        [] {
+          ServerMutex().unlock();
+          State().start_mu.unlock();
+        },
+        [] {
+          ServerMutex().unlock();
+          State().start_mu.unlock();
+          ForgetAfterFork();
+        });
     return m;
   }();
   return *mu;
 }
 
 uint32_t ServerKey() {
+  ServerMutex();  // registers the fork handlers before the thread exists
   ServerState& s = State();
   std::lock_guard<std::mutex> start(s.start_mu);
   const pid_t self = getpid();
   if (s.pid == self) return s.key;
-  ServerMutex();  // registers the fork handlers before the thread exists
   Fd sock(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
   if (!sock.valid()) return 0;
   uint32_t key = 0;
