@@ -120,6 +120,17 @@
       "include_dirs": ["src-native/abi"],
       "cflags": ["-std=c11"],
       "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
+    },
+    {
+      # A node driven over stdin/stdout: how segment memory is shared
+      # between processes and users (test/c/).
+      "target_name": "rsm_c_memory_peer",
+      "type": "executable",
+      "dependencies": ["rsmsim"],
+      "sources": ["test/c/memory_peer.c"],
+      "include_dirs": ["src-native/abi"],
+      "cflags": ["-std=c11"],
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
     }
   ]
 }

@@ -147,7 +147,29 @@ function clusterDir(dirOption) {
     if (dirOption === '') throw usageError('--dir needs a directory');
     return path.resolve(dirOption);
   }
-  return process.env.RSM_SIM_DIR ? path.resolve(process.env.RSM_SIM_DIR) : defaultClusterDir();
+  return process.env.RSM_SIM_DIR ? path.resolve(process.env.RSM_SIM_DIR) : checkedDefaultDir(defaultClusterDir());
+}
+
+/**
+ * The default directory sits in a world-writable place: as the simulator
+ * does, never follow a link there nor touch a directory of another user.
+ */
+function checkedDefaultDir(dir) {
+  let st;
+  try {
+    st = fs.lstatSync(dir);
+  } catch (e) {
+    if (e.code === 'ENOENT') return dir; // nothing to read or reset: reported as such later
+    throw failure(`cannot examine ${dir}: ${e.message}`);
+  }
+  if (st.isSymbolicLink() || !st.isDirectory()) {
+    throw failure(`cluster directory ${dir} is a symbolic link or not a directory: remove it (the simulator makes its own)`);
+  }
+  const uid = typeof process.getuid === 'function' ? process.getuid() : st.uid;
+  if (st.uid !== uid && process.env.RSM_SIM_SHARED !== '1') {
+    throw failure(`cluster directory ${dir} belongs to uid ${st.uid}, not to this user (uid ${uid}): remove it`);
+  }
+  return dir;
 }
 
 // The registry starts with this magic number (fabric.cc, kMagic), little-endian.

@@ -102,9 +102,9 @@ export class ExportSegment {
    * memory. The contents are copied over first, so `bytes` keeps its data;
    * what changes is where it lives. Views taken before the rebind are
    * detached (they read as empty) before the old memory is freed; take new
-   * ones from `bytes`. Importers stay connected; mappings they make from now
-   * on show the new memory (what they see through older mappings is
-   * undefined, as on the real driver). Needs `allowRebind` at create
+   * ones from `bytes`. Importers stay connected and, once this returns,
+   * reach the new memory through every mapping, old or new, and put/get
+   * (the rebind is transparent to them, docs/semantics.md §5.4). Needs `allowRebind` at create
    * (RSMERR_REBIND_NOT_ALLOWED otherwise).
    */
   rebind(): void {

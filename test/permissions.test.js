@@ -7,6 +7,7 @@
 const assert = require('node:assert/strict');
 const rsm = require('..');
 const { Peer } = require('./support/peer-client');
+const { makeClusterDir, sharedClusterEnv, removeClusterDir } = require('./support/cluster-dir');
 
 const EXPORTER = { uid: 1001, gid: 1001 };
 const ROLES = {
@@ -55,15 +56,18 @@ describe('permissions across users and groups (spec 5.1)', function () {
   this.timeout(60000);
   let exporter;
   let ids;
+  let cluster;
   const importers = {};
 
   before(async function () {
     if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
       this.skip('needs root: importers run as other users and groups (process.setuid)');
     }
+    // Several uids in one cluster: shared on purpose.
+    cluster = makeClusterDir('rsmapi-perm-', { shared: true });
     exporter = await Peer.start({
       node: EXPORT_NODE,
-      env: { RSM_TEST_UID: String(EXPORTER.uid), RSM_TEST_GID: String(EXPORTER.gid), RSM_TEST_GROUPS: '' },
+      env: { ...sharedClusterEnv(cluster), RSM_TEST_UID: String(EXPORTER.uid), RSM_TEST_GID: String(EXPORTER.gid), RSM_TEST_GROUPS: '' },
     });
     await exporter.call('umask', { mask: 0o022 });
     await exporter.call('getController', { name: 'sci0' });
@@ -71,7 +75,7 @@ describe('permissions across users and groups (spec 5.1)', function () {
     const got = await exporter.call('publishMany', { size: rsm.pageSize, lists: names.map((n) => LISTS[n]) });
     ids = Object.fromEntries(names.map((n, i) => [n, got[i]]));
     for (const [role, env] of Object.entries(ROLES)) {
-      importers[role] = await Peer.start({ node: IMPORT_NODE, env });
+      importers[role] = await Peer.start({ node: IMPORT_NODE, env: { ...sharedClusterEnv(cluster), ...env } });
       await importers[role].call('getController', { name: 'sci0' });
     }
   });
@@ -85,6 +89,7 @@ describe('permissions across users and groups (spec 5.1)', function () {
       await exporter.call('release').catch(() => {});
       await exporter.stop();
     }
+    if (cluster) removeClusterDir(cluster);
   });
 
   it('runs the importers under the identities it asked for', async () => {

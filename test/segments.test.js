@@ -24,15 +24,20 @@ describe('segments: rebind, scatter/gather, permissions smoothing, teardown', ()
     return { ctl, exp, id };
   }
 
-  it('rebinds onto new memory: contents kept, old view detached, new mappings see the new pages', async () => {
+  it('rebinds onto new memory: contents kept, old view detached, old and new mappings see the new pages', async () => {
     const { ctl, exp, id } = await setup(CONTROLLER, { allowRebind: true });
     exp.bytes.set(pattern(100, 3), 50);
     const old = exp.bytes;
     const imp = held.add(await ctl.connect(LOCAL, id));
+    const earlier = imp.map({ length: PAGE });
     exp.rebind();
     assert.equal(old.length, 0, 'the old view is detached');
     assert.deepEqual(exp.bytes.subarray(50, 150), pattern(100, 3), 'contents survive the move');
     exp.bytes[7] = 0x5a;
+    assert.equal(earlier.bytes[7], 0x5a, 'a mapping made before the rebind shows the new memory (transparent rebind)');
+    earlier.bytes[9] = 0x7c;
+    assert.equal(exp.bytes[9], 0x7c, 'and what it writes reaches the new memory');
+    earlier.unmap();
     const m = imp.map({ length: PAGE });
     assert.equal(m.bytes[7], 0x5a, 'a mapping made after the rebind shows the new memory');
     m.bytes[8] = 0x6b;

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -188,27 +189,66 @@ bool ParseTopologyFile(const std::string& path, Topology* out, std::string* erro
   return true;
 }
 
-// Makes sure the cluster directory exists. The private default must be ours
-// and closed to others; an explicit directory is used as the user set it up.
-bool PrepareDir(const std::string& dir, bool is_default, std::string* error) {
-  mode_t mode = is_default ? 0700 : 0777;
-  if (mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) {
+// Creates (if needed), opens and checks the cluster directory. Everything
+// in it is then reached relative to the descriptor, never by path again.
+//
+// Private (the default): the directory must belong to this user and be
+// writable by nobody else; a new one is made 0700. The default directory
+// lives in a world-writable place (/dev/shm), so it is never reached through
+// a symbolic link. Shared (RSM_SIM_SHARED=1): any owner, but when others may
+// write it, it must be sticky, so no user can replace another's files; a new
+// one is made 01777.
+bool PrepareDir(Config* c, std::string* error) {
+  const std::string& dir = c->dir;
+  const std::string what = c->dir_is_default ? "cluster directory " + dir : "RSM_SIM_DIR: " + dir;
+  const char* share_hint = "; to share a cluster between users on purpose, set RSM_SIM_SHARED=1";
+  bool created = false;
+  if (mkdir(dir.c_str(), c->shared ? 01777 : 0700) == 0) created = true;
+  else if (errno != EEXIST) {
     *error = "RSM_SIM_DIR: cannot create " + dir + ": " + strerror(errno);
     return false;
   }
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (c->dir_is_default ? O_NOFOLLOW : 0));
   struct stat st;
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    *error = "RSM_SIM_DIR: " + dir + " is not a directory";
+  if (fd < 0 && errno == EACCES && !c->shared && lstat(dir.c_str(), &st) == 0 && st.st_uid != geteuid()) {
+    *error = what + " belongs to uid " + std::to_string(st.st_uid) + ", not to this user (uid " +
+             std::to_string(geteuid()) + "): remove it or use a directory of your own" + share_hint;
     return false;
   }
-  if (is_default && st.st_uid != geteuid()) {
-    *error = "cluster directory " + dir + " belongs to another user";
+  if (fd < 0) {
+    if (errno == ELOOP || (c->dir_is_default && errno == ENOTDIR))
+      *error = what + " is a symbolic link or not a directory: remove it (the simulator makes its own)";
+    else if (errno == ENOTDIR)
+      *error = what + " is not a directory";
+    else
+      *error = what + ": cannot open: " + strerror(errno);
     return false;
   }
-  if (access(dir.c_str(), R_OK | W_OK | X_OK) != 0) {
-    *error = "RSM_SIM_DIR: " + dir + " is not writable: " + strerror(errno);
+  if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    close(fd);
+    *error = what + " is not a directory";
     return false;
   }
+  if (created && c->shared && fchmod(fd, 01777) == 0) st.st_mode = S_IFDIR | 01777;  // past the umask
+  char mode[8];
+  snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  std::string problem;
+  if (!c->shared && st.st_uid != geteuid()) {
+    problem = what + " belongs to uid " + std::to_string(st.st_uid) + ", not to this user (uid " +
+              std::to_string(geteuid()) + "): remove it or use a directory of your own" + share_hint;
+  } else if (!c->shared && (st.st_mode & 022)) {
+    problem = what + " can be written by other users (mode " + mode + "): chmod 700 " + dir + share_hint;
+  } else if (c->shared && (st.st_mode & 022) && !(st.st_mode & S_ISVTX)) {
+    problem = what + " is shared but not sticky (mode " + mode + "), so any user could replace the registry: chmod +t " + dir;
+  } else if (access(dir.c_str(), R_OK | W_OK | X_OK) != 0) {
+    problem = "RSM_SIM_DIR: " + dir + " is not writable: " + strerror(errno);
+  }
+  if (!problem.empty()) {
+    close(fd);
+    *error = problem;
+    return false;
+  }
+  c->dir_fd = fd;
   return true;
 }
 
@@ -264,7 +304,13 @@ Config LoadConfig() {
     c.dir_is_default = true;
   }
   while (c.dir.size() > 1 && c.dir.back() == '/') c.dir.pop_back();
-  PrepareDir(c.dir, c.dir_is_default, &c.error);
+  const char* shared = getenv("RSM_SIM_SHARED");
+  if (shared && *shared && strcmp(shared, "0") != 0 && strcmp(shared, "1") != 0) {
+    c.error = std::string("RSM_SIM_SHARED: '") + shared + "' is neither 1 (shared between users) nor 0 (private)";
+    return c;
+  }
+  c.shared = shared && strcmp(shared, "1") == 0;
+  PrepareDir(&c, &c.error);
   return c;
 }
 

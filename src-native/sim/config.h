@@ -3,6 +3,9 @@
 //
 //   RSM_SIM_DIR       cluster directory (default /dev/shm/rsmsim-<uid>, or
 //                     $TMPDIR/rsmsim-<uid> when /dev/shm is not usable)
+//   RSM_SIM_SHARED    1: the cluster is shared with other users on purpose
+//                     (see PrepareDir in config.cc); unset, empty or 0: it
+//                     is private to this user
 //   RSM_SIM_NODE      this process's node id, decimal 0..63 (default 1)
 //   RSM_SIM_TOPOLOGY  topology file (default: nodes 1..8, each with one
 //                     controller "sci0", every pair linked and active)
@@ -76,6 +79,8 @@ struct Config {
   std::string error;  // empty when usable
   std::string dir;
   bool dir_is_default = false;
+  bool shared = false;  // RSM_SIM_SHARED=1
+  int dir_fd = -1;      // the cluster directory, opened once and checked; kept for the process's life
   uint32_t node = 1;
   Topology topology;
   std::string segmentid_file;

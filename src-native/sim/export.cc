@@ -12,19 +12,21 @@
 #include "controller.h"
 #include "fabric.h"
 #include "faults.h"
+#include "memory_server.h"
 
 namespace rsmsim {
 
-// The data file behind an exported range of this process. Two exports of the
-// same (or a contained) range share it, since the pages can be mapped from one
-// file only; everything here is guarded by ProcessMutex().
+// The memory behind an exported range of this process. Two exports of the
+// same (or a contained) range share it, since a page can be backed by one
+// memory only; everything here is guarded by ProcessMutex(), and
+// memory->fd also by ServerMutex() when it changes.
 struct Backing {
   char* base = nullptr;
   size_t len = 0;
-  uint32_t node = 0;
-  uint64_t serial = 0;
   int users = 0;
   pid_t pid = 0;  // a forked child inherits the list but not the binding
+  std::shared_ptr<SegmentMemory> memory;
+  int fd() const { return memory->fd->get(); }
 };
 
 namespace {
@@ -55,10 +57,9 @@ uint32_t DefaultMode() {
   return 0777 & ~static_cast<uint32_t>(mask);
 }
 
-// Binds [vaddr, vaddr+len) to a data file: an existing backing that contains
-// the range, or a new file numbered `serial`. Called with ProcessMutex() held.
-int AttachRange(Fabric* f, char* vaddr, size_t len, uint32_t node, uint64_t serial, std::shared_ptr<Backing>* out,
-                size_t* offset) {
+// Binds [vaddr, vaddr+len) to memory: an existing backing that contains the
+// range, or new memory. Called with ProcessMutex() held.
+int AttachRange(char* vaddr, size_t len, std::shared_ptr<Backing>* out, size_t* offset) {
   for (auto& b : Backings()) {
     if (b->pid != getpid()) continue;
     if (vaddr + len <= b->base || b->base + b->len <= vaddr) continue;
@@ -69,27 +70,23 @@ int AttachRange(Fabric* f, char* vaddr, size_t len, uint32_t node, uint64_t seri
       return RSM_SUCCESS;
     }
     // Partly overlapping an already bound range: one page cannot be backed
-    // by two files, so the simulator cannot lock it a second time.
+    // by two memories, so the simulator cannot lock it a second time.
     return RSMERR_INSUFFICIENT_MEM;
   }
   int rc = CheckExportableRange(vaddr, len);
   if (rc != RSM_SUCCESS) return rc;
   Fd fd;
-  std::string path = f->DataPath(node, serial);
-  rc = CreateDataFile(path, vaddr, len, &fd);
+  rc = CreateSegmentMemory(vaddr, len, &fd);
   if (rc != RSM_SUCCESS) return rc;
   rc = MapSharedAt(vaddr, len, fd.get(), 0);
-  if (rc != RSM_SUCCESS) {
-    unlink(path.c_str());
-    return rc;
-  }
+  if (rc != RSM_SUCCESS) return rc;
   auto b = std::make_shared<Backing>();
   b->base = vaddr;
   b->len = len;
-  b->node = node;
-  b->serial = serial;
   b->users = 1;
   b->pid = getpid();
+  b->memory = std::make_shared<SegmentMemory>();
+  b->memory->fd = std::make_shared<Fd>(std::move(fd));
   Backings().push_back(b);
   *out = b;
   *offset = 0;
@@ -97,16 +94,15 @@ int AttachRange(Fabric* f, char* vaddr, size_t len, uint32_t node, uint64_t seri
 }
 
 // Drops one user; the last one gives the pages back to the process as
-// private memory (contents kept) and removes the file. ProcessMutex() held.
-void DetachRange(Fabric* f, const std::shared_ptr<Backing>& b) {
+// private memory (contents kept); importers keep only the shared memory.
+// ProcessMutex() held.
+void DetachRange(const std::shared_ptr<Backing>& b) {
   if (--b->users > 0) return;
-  const std::string path = f->DataPath(b->node, b->serial);
   // Leave the range alone if the application has unmapped or reused it.
-  if (!RangeBackedBy(b->base, b->len, path))
+  if (!RangeBackedBy(b->base, b->len, b->fd()))
     Debug("exported range %p is no longer ours; not touching it", static_cast<void*>(b->base));
   else if (MoveRangeToPrivate(b->base, b->len) != RSM_SUCCESS)
-    Debug("could not make %p private again; it stays shared with a removed file", static_cast<void*>(b->base));
-  unlink(path.c_str());
+    Debug("could not make %p private again; it stays shared", static_cast<void*>(b->base));
   auto& list = Backings();
   for (size_t i = 0; i < list.size(); ++i)
     if (list[i] == b) {
@@ -115,27 +111,23 @@ void DetachRange(Fabric* f, const std::shared_ptr<Backing>& b) {
     }
 }
 
-// Moves the exporter onto a fresh file so cut-off importers keep only the old
-// one. Skipped when another export shares the pages (its importers must keep
-// seeing them). ProcessMutex() held. Returns the new serial or 0.
-uint64_t Relocate(Fabric* f, const std::shared_ptr<Backing>& b) {
-  if (b->users != 1) return 0;
-  if (!RangeBackedBy(b->base, b->len, f->DataPath(b->node, b->serial))) return 0;
-  uint64_t serial;
+// Moves the exporter onto fresh memory so importers that were handed the old
+// one (and may still hold it, whatever they were told) keep only that.
+// Skipped when another export shares the pages (its importers must keep
+// seeing them). ProcessMutex() held.
+void Relocate(const std::shared_ptr<Backing>& b) {
+  if (b->users != 1) return;
   {
-    FabricLock lock(*f);
-    serial = f->NextSerial(lock);
+    std::lock_guard<std::mutex> lock(ServerMutex());
+    if (!b->memory->handed_out) return;
   }
-  std::string path = f->DataPath(b->node, serial);
+  if (!RangeBackedBy(b->base, b->len, b->fd())) return;
   Fd fd;
-  if (CreateDataFile(path, nullptr, b->len, &fd) != RSM_SUCCESS) return 0;
-  if (MoveRangeToFile(b->base, b->len, fd.get()) != RSM_SUCCESS) {
-    unlink(path.c_str());
-    return 0;
-  }
-  unlink(f->DataPath(b->node, b->serial).c_str());
-  b->serial = serial;
-  return serial;
+  if (CreateSegmentMemory(nullptr, b->len, &fd) != RSM_SUCCESS) return;
+  if (MoveRangeToFile(b->base, b->len, fd.get()) != RSM_SUCCESS) return;
+  std::lock_guard<std::mutex> lock(ServerMutex());
+  b->memory->fd = std::make_shared<Fd>(std::move(fd));
+  b->memory->handed_out = false;
 }
 
 // The driver's ACL checks (publish step 7). Copies the list into *out.
@@ -201,6 +193,9 @@ int ExportCreate(ControllerRec* ctlr, void* vaddr, size_t size, uint_t flags, Ex
   // The driver's bind record captures the creator's identity now.
   const uint32_t uid = geteuid(), gid = getegid(), mode = DefaultMode();
   if (!ControllerOpen(ctlr)) return RSMERR_CTLR_NOT_PRESENT;
+  // Importers get the memory from this process only (memory_server.h).
+  const uint32_t key = ServerKey();
+  if (key == 0) return RSMERR_INSUFFICIENT_RESOURCES;
   // Lengths travel to the driver as a 32-bit int.
   const int len32 = static_cast<int>(size);
   if (len32 <= 0) return RSMERR_BAD_LENGTH;
@@ -229,9 +224,10 @@ int ExportCreate(ControllerRec* ctlr, void* vaddr, size_t size, uint_t flags, Ex
     e.segid = 0;
     e.flags = flags;
     e.acl_len = 0;
+    e.server_key = key;
     e.length = len;
     serial = f->NextSerial(lock);
-    e.serial = serial;  // set before the file exists, so a crash still gets it removed
+    e.serial = serial;
     e.file_offset = 0;
     snprintf(e.ctlr, sizeof e.ctlr, "%s", ctlr->name.c_str());
     e.state = kExportBound;
@@ -242,13 +238,27 @@ int ExportCreate(ControllerRec* ctlr, void* vaddr, size_t size, uint_t flags, Ex
   int rc;
   {
     std::lock_guard<std::mutex> plock(ProcessMutex());
-    rc = AttachRange(f, static_cast<char*>(vaddr), len, ctlr->node, serial, &backing, &offset);
+    rc = AttachRange(static_cast<char*>(vaddr), len, &backing, &offset);
   }
   ExportRec* rec = rc == RSM_SUCCESS ? NewExport() : nullptr;
   if (rc == RSM_SUCCESS && !rec) {
     std::lock_guard<std::mutex> plock(ProcessMutex());
-    DetachRange(f, backing);
+    DetachRange(backing);
     rc = RSMERR_INSUFFICIENT_MEM;
+  }
+  if (rc == RSM_SUCCESS) {
+    std::lock_guard<std::mutex> slock(ServerMutex());
+    ServedExport& s = Served(index);
+    s = ServedExport();
+    s.incarnation = inc;
+    s.node = ctlr->node;
+    s.loopback = ctlr->loopback;
+    s.uid = uid;
+    s.gid = gid;
+    s.default_mode = mode;
+    s.memory = backing->memory;
+    s.offset = offset;
+    s.length = len;
   }
   FabricLock lock(*f);
   ExportEntry& e = f->exp(index);
@@ -256,7 +266,6 @@ int ExportCreate(ControllerRec* ctlr, void* vaddr, size_t size, uint_t flags, Ex
     f->FreeExport(lock, index);
     return rc;
   }
-  e.serial = backing->serial;
   e.file_offset = offset;
   rec->ctlr = ctlr;
   rec->vaddr = vaddr;
@@ -268,8 +277,7 @@ int ExportCreate(ControllerRec* ctlr, void* vaddr, size_t size, uint_t flags, Ex
   rec->backing_offset = offset;
   rec->state = SegState::kBound;
   *out = rec;
-  Debug("export %u created: %zu bytes at %p, file serial %llu", index, len, vaddr,
-        static_cast<unsigned long long>(e.serial));
+  Debug("export %u created: %zu bytes at %p", index, len, vaddr);
   return RSM_SUCCESS;
 }
 
@@ -287,8 +295,12 @@ int ExportDestroy(ExportRec* seg) {
         f->FreeExport(lock, seg->entry);
       }
     }
+    if (OwnedHere(seg)) {
+      std::lock_guard<std::mutex> lock(ServerMutex());
+      StopServing(seg->entry);
+    }
     std::lock_guard<std::mutex> plock(ProcessMutex());
-    DetachRange(f, seg->backing);
+    DetachRange(seg->backing);
   }
   ReleaseHandle(seg);
   return RSM_SUCCESS;
@@ -343,6 +355,12 @@ int ExportPublish(ExportRec* seg, rsm_memseg_id_t id, const rsmapi_access_entry_
   StoreAcl(e, list);
   e.segid = id;
   e.state = kExportPublished;
+  {
+    std::lock_guard<std::mutex> served(ServerMutex());
+    ServedExport& s = Served(seg->entry);
+    s.acl = list;
+    s.published = true;
+  }
   seg->segid = id;
   seg->state = SegState::kPublished;
   *assigned = id;
@@ -369,13 +387,15 @@ int ExportUnpublish(ExportRec* seg) {
     e.acl_len = 0;
     cut = f->ForceDisconnectImporters(lock, seg->entry);
   }
-  if (cut > 0) {
+  {
+    std::lock_guard<std::mutex> served(ServerMutex());
+    ServedExport& s = Served(seg->entry);
+    s.published = false;
+    s.acl.clear();
+  }
+  {
     std::lock_guard<std::mutex> plock(ProcessMutex());
-    uint64_t serial = Relocate(f, seg->backing);
-    if (serial) {
-      FabricLock lock(*f);
-      f->exp(seg->entry).serial = serial;
-    }
+    Relocate(seg->backing);
   }
   seg->state = SegState::kBound;
   Debug("export %u unpublished, %u importers cut off", seg->entry, cut);
@@ -408,6 +428,8 @@ int ExportRepublish(ExportRec* seg, const rsmapi_access_entry_t* acl, uint_t acl
   // Existing connections keep what they were granted; later connects see
   // the new list.
   StoreAcl(e, list);
+  std::lock_guard<std::mutex> served(ServerMutex());
+  Served(seg->entry).acl = list;
   return RSM_SUCCESS;
 }
 
@@ -423,29 +445,29 @@ int ExportRebind(ExportRec* seg, void* vaddr, size_t size) {
   if (target == seg->backing->base + seg->backing_offset) return RSM_SUCCESS;
   if (reinterpret_cast<uintptr_t>(vaddr) % HostPageSize() != 0) return RSMERR_BAD_ADDR;
 
-  std::string error;
-  Fabric* f = Fabric::Get(&error);
-  uint64_t serial;
-  {
-    FabricLock lock(*f);
-    serial = f->NextSerial(lock);
-  }
   std::lock_guard<std::mutex> plock(ProcessMutex());
-  std::shared_ptr<Backing> fresh;
-  size_t offset = 0;
-  int rc = AttachRange(f, target, seg->size, seg->backing->node, serial, &fresh, &offset);
-  if (rc != RSM_SUCCESS) return rc;
-  {
-    // New mappings (importers reopen the file when its serial changed) see
-    // the new pages; existing mappings keep the old ones.
-    FabricLock lock(*f);
-    ExportEntry& e = f->exp(seg->entry);
-    e.serial = fresh->serial;
-    e.file_offset = offset;
+  const std::shared_ptr<Backing>& b = seg->backing;
+  // The same memory moves to the new pages, so every importer's descriptor
+  // and mapping reaches them (docs/semantics.md §5.4). Memory shared with
+  // another export cannot move without dragging that export along.
+  if (b->users != 1 || seg->backing_offset != 0 || b->len != seg->size) return RSMERR_INSUFFICIENT_MEM;
+  for (auto& other : Backings()) {
+    if (other->pid != getpid()) continue;
+    if (!(target + seg->size <= other->base || other->base + other->len <= target)) return RSMERR_INSUFFICIENT_MEM;
   }
-  DetachRange(f, seg->backing);
-  seg->backing = std::move(fresh);
-  seg->backing_offset = offset;
+  int rc = CheckExportableRange(target, seg->size);
+  if (rc != RSM_SUCCESS) return rc;
+  // The old pages become the process's private memory again, with the
+  // contents they had; the shared memory takes the new pages' contents.
+  const bool old_ours = RangeBackedBy(b->base, b->len, b->fd());
+  if (old_ours && MoveRangeToPrivate(b->base, b->len) != RSM_SUCCESS) return RSMERR_INSUFFICIENT_MEM;
+  rc = MoveRangeToFile(target, seg->size, b->fd());
+  if (rc != RSM_SUCCESS) {
+    if (old_ours && MoveRangeToFile(b->base, b->len, b->fd()) != RSM_SUCCESS)
+      Debug("rebind failed and %p could not be shared again", static_cast<void*>(b->base));
+    return rc;
+  }
+  b->base = target;
   return RSM_SUCCESS;
 }
 

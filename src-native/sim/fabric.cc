@@ -110,9 +110,14 @@ const char* Fabric::OpenError() {
 bool Fabric::Open(const std::string& dir, std::string* error) {
   dir_ = dir;
   std::string path = dir + "/fabric";
-  Fd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666));
+  // Relative to the checked directory, never through a link (config.cc).
+  const Config& c = GetConfig();
+  Fd fd(openat(c.dir_fd, "fabric", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, c.shared ? 0666 : 0600));
   if (!fd.valid()) {
-    *error = "cannot open " + path + ": " + strerror(errno);
+    *error = "cannot open " + path + ": " + strerror(errno) +
+             (errno == ELOOP ? " (a symbolic link: remove it)"
+              : errno == EACCES && !c.shared ? " (set RSM_SIM_SHARED=1 in every process to share a cluster between users)"
+                                              : "");
     return false;
   }
   // flock serialises creation: the first process sizes and initialises the
@@ -124,9 +129,18 @@ bool Fabric::Open(const std::string& dir, std::string* error) {
     *error = "cannot stat " + path + ": " + strerror(errno);
     return false;
   }
+  if (!S_ISREG(st.st_mode)) {
+    *error = path + " is not a regular file: remove it";
+    return false;
+  }
+  // A private registry nobody else may have written: it names who may map what.
+  if (!c.shared && (st.st_uid != geteuid() || (st.st_mode & 022))) {
+    *error = path + " belongs to another user or can be written by others: remove it, or set RSM_SIM_SHARED=1 to share the cluster between users on purpose";
+    return false;
+  }
   bool fresh = st.st_size == 0;
   if (fresh) {
-    fchmod(fd.get(), 0666);  // importers may run under other uids
+    fchmod(fd.get(), c.shared ? 0666 : 0600);  // past the umask: in a shared cluster, other users' processes join
     if (ftruncate(fd.get(), sizeof(FabricLayout)) != 0) {
       *error = "cannot size " + path + ": " + strerror(errno);
       return false;

@@ -50,7 +50,7 @@ struct ExportEntry {
   uint32_t segid;
   uint32_t flags;  // create flags (RSM_ALLOW_REBIND)
   uint32_t acl_len;
-  uint32_t pad;
+  uint32_t server_key;  // names the owner's memory server (memory_server.h)
   uint64_t length;
   uint64_t serial;  // data file seg-<node>-<serial>.mem
   uint64_t file_offset;

@@ -108,7 +108,8 @@ void ImportRec::Clear() {
   fd.Reset();
   serial = 0;
   file_offset = 0;
-  entry = entry_inc = export_index = export_owner = export_owner_inc = 0;
+  entry = entry_inc = export_index = export_owner = export_owner_inc = export_inc = export_key = 0;
+  export_pid = 0;
   gen_slot = nullptr;
   connect_gen = 0;
   state = SegState::kNone;

@@ -46,7 +46,7 @@ struct ControllerRec final : HandleBase {
 
 enum class SegState { kNone, kBound, kPublished, kConnected, kMapped };
 
-// The data file behind one or more exports of the same process (two exports
+// The memory behind one or more exports of the same process (two exports
 // of the same range share it). Defined in export.cc.
 struct Backing;
 
@@ -77,14 +77,17 @@ struct ImportRec final : HandleBase {
   uint32_t perm = 0;  // R, the requested permission
   uint32_t mode = 0;  // E, the stored mode governing mappings
   size_t size = 0;
-  Fd fd;  // the exporter's data file
-  uint64_t serial = 0;  // which one: a rebind makes the exporter switch files
-  off_t file_offset = 0;
+  Fd fd;  // the exporter's memory, as the exporter handed it over (memory_server.h)
+  uint64_t serial = 0;
+  off_t file_offset = 0;  // of the segment inside that memory
   uint32_t entry = 0;  // fabric import entry
   uint32_t entry_inc = 0;
   uint32_t export_index = 0;
   uint32_t export_owner = 0;
   uint32_t export_owner_inc = 0;
+  uint32_t export_inc = 0;
+  int32_t export_pid = 0;  // the exporting process and its memory server's key
+  uint32_t export_key = 0;
   const uint16_t* gen_slot = nullptr;
   uint16_t connect_gen = 0;
   std::atomic<SegState> state{SegState::kNone};

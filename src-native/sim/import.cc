@@ -13,6 +13,7 @@
 #include "controller.h"
 #include "fabric.h"
 #include "faults.h"
+#include "memory_server.h"
 
 namespace rsmsim {
 
@@ -100,35 +101,26 @@ int MmapError(int err) {
 }
 
 // The driver's side of mmap on an import: ENODEV once the connection is gone,
-// EACCES for a protection the stored mode E does not allow. Reopens the data
-// file if the exporter rebound its pages since connect. Returns 0 or errno.
+// EACCES for a protection the stored mode E does not allow. The memory is
+// the one the exporter handed over at connect: a rebind moves that memory,
+// never replaces it. Returns 0 or errno.
 int DriverMap(ImportRec* seg, int prot, off_t offset, size_t length, void* hint, bool fixed, void** out) {
   std::string error;
   Fabric* f = Fabric::Get(&error);
   if (seg->LiveGeneration() != seg->connect_gen) return ENODEV;
-  uint64_t serial = 0;
-  uint64_t file_offset = 0;
-  uint32_t node = 0;
   {
     FabricLock lock(*f);
     const ImportEntry& m = f->imp(seg->entry);
     if (!f->Alive(seg->export_owner, seg->export_owner_inc)) f->ReapIfDead(lock, seg->export_owner);
     if (!m.in_use || m.incarnation != seg->entry_inc || m.disconnected) return ENODEV;
-    const ExportEntry& e = f->exp(seg->export_index);
-    serial = e.serial;
-    file_offset = e.file_offset;
-    node = e.node;
   }
   if (((prot & PROT_READ) && !(seg->mode & RSM_PERM_READ)) || ((prot & PROT_WRITE) && !(seg->mode & RSM_PERM_WRITE)))
     return EACCES;
-  if (serial != seg->serial) {
-    Fd fd(open(f->DataPath(node, serial).c_str(), O_RDWR | O_CLOEXEC));
-    if (!fd.valid()) return ENODEV;
-    seg->fd = std::move(fd);
-    seg->serial = serial;
-    seg->file_offset = static_cast<off_t>(file_offset);
-  }
-  void* p = mmap(hint, length, prot, MAP_SHARED | (fixed ? MAP_FIXED : 0), seg->fd.get(), seg->file_offset + offset);
+  // A mode allowing no access came with no memory: only an inaccessible
+  // mapping can be made.
+  void* p = seg->fd.valid()
+                ? mmap(hint, length, prot, MAP_SHARED | (fixed ? MAP_FIXED : 0), seg->fd.get(), seg->file_offset + offset)
+                : mmap(hint, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | (fixed ? MAP_FIXED : 0), -1, 0);
   if (p == MAP_FAILED) return errno;
   *out = p;
   return 0;
@@ -136,7 +128,7 @@ int DriverMap(ImportRec* seg, int prot, off_t offset, size_t length, void* hint,
 
 // The driver's part of connect, under the registry lock: find the published
 // segment, apply the ACL and user checks, enter the import and bump its
-// generation, open the data file.
+// generation. The memory comes afterwards, from the exporter.
 int ConnectLocked(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node_id_t node, rsm_memseg_id_t segid,
                   rsm_permission_t perm, ImportRec* rec, uint32_t* index_out, uint32_t* export_out, uint32_t* mode_out, uint64_t* serial_out,
                   uint64_t* offset_out, uint64_t* length_out) {
@@ -186,10 +178,10 @@ int ConnectLocked(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node
   }
   uint32_t index = f->FindFreeImport(lock);
   if (index == kNoEntry) return RSMERR_INSUFFICIENT_RESOURCES;
-  // Opened under the lock: the exporter cannot move or remove the file
-  // while it is published and we hold the registry.
-  rec->fd = Fd(open(f->DataPath(node, e.serial).c_str(), O_RDWR | O_CLOEXEC));
-  if (!rec->fd.valid()) return RSMERR_SEG_NOT_PUBLISHED;
+  // Who to ask for the memory (memory_server.h).
+  rec->export_pid = f->layout()->procs[e.owner].pid;
+  rec->export_key = e.server_key;
+  rec->export_inc = e.incarnation;
   ImportEntry& m = f->imp(index);
   m.incarnation++;
   m.owner = self;
@@ -215,6 +207,26 @@ int ConnectLocked(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node
   *offset_out = e.file_offset;
   *length_out = e.length;
   return RSM_SUCCESS;
+}
+
+// Asks the exporting process for its memory; it decides again from its own
+// records, and what it grants (mode and descriptor) is what the import gets.
+// On refusal the import entry made by ConnectLocked is freed.
+int ObtainMemory(Fabric* f, ImportRec* rec, uint32_t index, uint32_t export_index, uint32_t node,
+                 rsm_permission_t perm, uint32_t* mode, uint64_t* offset, uint64_t* length) {
+  Grant g = FetchMemory(rec->export_pid, rec->export_key, export_index, rec->export_inc, node, perm);
+  if (g.rc == RSM_SUCCESS) {
+    rec->fd = std::move(g.fd);
+    *mode = g.mode;
+    *offset = g.offset;
+    *length = g.length;
+    return RSM_SUCCESS;
+  }
+  FabricLock lock(*f);
+  if (!f->Alive(rec->export_owner, rec->export_owner_inc)) f->ReapIfDead(lock, rec->export_owner);
+  const ImportEntry& m = f->imp(index);
+  if (m.in_use && m.incarnation == rec->entry_inc) f->FreeImport(lock, index);
+  return g.rc;
 }
 
 }  // namespace
@@ -245,6 +257,7 @@ int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid
   // takes the process mutex, which is held elsewhere around registry calls.
   rc = ConnectLocked(f, ctlr, path, node, segid, perm, rec, &index, &export_index, &mode, &serial, &file_offset,
                          &length);
+  if (rc == RSM_SUCCESS) rc = ObtainMemory(f, rec, index, export_index, ctlr->node, perm, &mode, &file_offset, &length);
   if (rc != RSM_SUCCESS) {
     ReleaseHandle(rec);
     return rc;

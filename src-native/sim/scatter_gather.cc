@@ -78,28 +78,14 @@ int CopyThroughMapping(ImportRec* seg, rsm_scat_gath_t* sg, bool put, bool gener
   return RSM_SUCCESS;
 }
 
-// The exporter's current data file for `seg`, reopened if the exporter
-// rebound its pages since connect. With seg->mu held. RSMERR_BAD_SGIO when
-// the connection is gone (the driver's check for a forced disconnect).
+// Whether the connection of `seg` still stands. With seg->mu held.
+// RSMERR_BAD_SGIO when it is gone (the driver's check for a forced
+// disconnect). The memory is the one handed over at connect: a rebind moves
+// it, never replaces it.
 int CurrentDataFile(Fabric* f, ImportRec* seg) {
-  uint64_t serial, file_offset;
-  uint32_t node;
-  {
-    FabricLock lock(*f);
-    const ImportEntry& m = f->imp(seg->entry);
-    if (!m.in_use || m.incarnation != seg->entry_inc || m.disconnected) return RSMERR_BAD_SGIO;
-    const ExportEntry& e = f->exp(seg->export_index);
-    serial = e.serial;
-    file_offset = e.file_offset;
-    node = e.node;
-  }
-  if (serial != seg->serial) {
-    Fd fd(open(f->DataPath(node, serial).c_str(), O_RDWR | O_CLOEXEC));
-    if (!fd.valid()) return RSMERR_BAD_SGIO;
-    seg->fd = std::move(fd);
-    seg->serial = serial;
-    seg->file_offset = static_cast<off_t>(file_offset);
-  }
+  FabricLock lock(*f);
+  const ImportEntry& m = f->imp(seg->entry);
+  if (!m.in_use || m.incarnation != seg->entry_inc || m.disconnected) return RSMERR_BAD_SGIO;
   return RSM_SUCCESS;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -43,8 +44,14 @@ std::string ReadSelfMaps() {
   return text;
 }
 
+struct MapLine {
+  const char* perms;
+  unsigned dev_major, dev_minor;
+  unsigned long long inode;
+};
+
 // Walks the mappings covering [addr, addr+len) in address order. `visit`
-// gets (perms, path) of each; returns false at a hole.
+// gets the fields of each; returns false at a hole.
 template <typename Visit>
 bool ForEachMapping(const std::string& text, const void* addr, size_t len, Visit visit) {
   uintptr_t want = reinterpret_cast<uintptr_t>(addr);
@@ -55,13 +62,12 @@ bool ForEachMapping(const std::string& text, const void* addr, size_t len, Visit
     if (eol == std::string::npos) eol = text.size();
     unsigned long lo = 0, hi = 0;
     char perms[8] = {0};
-    int path_at = 0;
-    if (sscanf(text.c_str() + pos, "%lx-%lx %4s %*s %*s %*s %n", &lo, &hi, perms, &path_at) >= 3 && hi > want) {
+    MapLine line{perms, 0, 0, 0};
+    if (sscanf(text.c_str() + pos, "%lx-%lx %4s %*s %x:%x %llu", &lo, &hi, perms, &line.dev_major, &line.dev_minor,
+               &line.inode) >= 3 &&
+        hi > want) {
       if (lo > want) return false;
-      // Without a path the %n skip runs past the line end: no path then.
-      const size_t start = pos + static_cast<size_t>(path_at);
-      std::string path = path_at > 0 && start < eol ? text.substr(start, eol - start) : "";
-      if (!visit(perms, path)) return true;
+      if (!visit(line)) return true;
       want = hi;
     }
     pos = eol + 1;
@@ -76,8 +82,8 @@ int CheckExportableRange(const void* addr, size_t len) {
   std::string text = ReadSelfMaps();
   if (text.empty()) return RSM_SUCCESS;  // cannot tell; the copy into the file still catches holes
   int rc = RSM_SUCCESS;
-  bool covered = ForEachMapping(text, addr, len, [&](const char* perms, const std::string&) {
-    if (perms[0] != 'r' || perms[1] != 'w') {
+  bool covered = ForEachMapping(text, addr, len, [&](const MapLine& m) {
+    if (m.perms[0] != 'r' || m.perms[1] != 'w') {
       rc = RSMERR_PERM_DENIED;
       return false;
     }
@@ -90,43 +96,56 @@ int CheckExportableRange(const void* addr, size_t len) {
 #endif
 }
 
-bool RangeBackedBy(const void* addr, size_t len, const std::string& path) {
+bool RangeBackedBy(const void* addr, size_t len, int fd) {
 #ifdef __linux__
+  struct stat st;
+  if (fstat(fd, &st) != 0) return false;
   std::string text = ReadSelfMaps();
   bool same = true;
-  bool covered = ForEachMapping(text, addr, len, [&](const char*, const std::string& p) {
-    same = p == path || p == path + " (deleted)";
+  bool covered = ForEachMapping(text, addr, len, [&](const MapLine& m) {
+    same = m.inode == st.st_ino && m.dev_major == major(st.st_dev) && m.dev_minor == minor(st.st_dev);
     return same;
   });
   return covered && same;
 #else
   (void)addr;
   (void)len;
-  (void)path;
+  (void)fd;
   return true;
 #endif
 }
 
-int CreateDataFile(const std::string& path, const void* src, size_t len, Fd* out) {
-  Fd fd(open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+int CreateSegmentMemory(const void* src, size_t len, Fd* out) {
+#ifdef __linux__
+  Fd fd(memfd_create("rsmsim-segment", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+#else
+  Fd fd;
+  errno = ENOSYS;
+#endif
   if (!fd.valid()) return errno == EMFILE || errno == ENFILE ? RSMERR_INSUFFICIENT_RESOURCES : RSMERR_INSUFFICIENT_MEM;
-  fchmod(fd.get(), 0666);  // the umask must not keep other users' importers out
-  int rc = RSM_SUCCESS;
-  if (ftruncate(fd.get(), static_cast<off_t>(len)) != 0) rc = RSMERR_INSUFFICIENT_MEM;
+  // A memfd starts out 0777: another user holding a read-only descriptor
+  // could otherwise reopen it read-write through /proc/<pid>/fd.
+  if (fchmod(fd.get(), 0600) != 0) return RSMERR_INSUFFICIENT_MEM;
+  if (ftruncate(fd.get(), static_cast<off_t>(len)) != 0) return RSMERR_INSUFFICIENT_MEM;
+#ifdef __linux__
+  if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) return RSMERR_INSUFFICIENT_MEM;
+#endif
   const char* p = static_cast<const char*>(src);
-  size_t done = src ? 0 : len;  // no source: leave the file sparse
-  while (rc == RSM_SUCCESS && done < len) {
+  size_t done = src ? 0 : len;  // no source: the memory reads as zeros
+  while (done < len) {
     ssize_t n = pwrite(fd.get(), p + done, len - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) rc = errno == EFAULT ? RSMERR_BAD_ADDR : RSMERR_INSUFFICIENT_MEM;
-    else done += static_cast<size_t>(n);
-  }
-  if (rc != RSM_SUCCESS) {
-    unlink(path.c_str());
-    return rc;
+    if (n < 0) return errno == EFAULT ? RSMERR_BAD_ADDR : RSMERR_INSUFFICIENT_MEM;
+    done += static_cast<size_t>(n);
   }
   *out = std::move(fd);
   return RSM_SUCCESS;
+}
+
+Fd ReopenReadOnly(int fd) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  return Fd(open(path, O_RDONLY | O_CLOEXEC));
 }
 
 int MapSharedAt(void* vaddr, size_t len, int fd, off_t offset) {

@@ -1,11 +1,14 @@
-// Shared-memory files behind export segments, and the RAII owners of file
+// The shared memory behind export segments, and the RAII owners of file
 // descriptors and mappings the simulator uses.
 //
-// An exported range becomes a MAP_SHARED mapping of a file in the cluster
-// directory at the caller's own address (contents preserved), so importers in
-// other processes map the very same pages. Cutting importers off (unpublish,
-// destroy) moves the exporter onto fresh pages and leaves the importers on
-// the orphaned, unlinked file: their stores are lost, nothing faults.
+// An exported range becomes a MAP_SHARED mapping of an anonymous memory file
+// (memfd) at the caller's own address (contents preserved); the exporting
+// process hands a descriptor of it to each importer it admits
+// (memory_server.h), so importers map the very same pages. No file exists in
+// any directory: nothing can be opened, truncated or orphaned by name, and
+// the memory goes away with the last process holding it. Cutting importers
+// off (unpublish, destroy) moves the exporter onto fresh pages and leaves the
+// importers on the old memory: their stores are lost, nothing faults.
 #pragma once
 
 #include <stddef.h>
@@ -33,6 +36,8 @@ class Fd {
   Fd& operator=(const Fd&) = delete;
   int get() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
+  // Gives up ownership without closing.
+  int Release() { return std::exchange(fd_, -1); }
   void Reset();
 
  private:
@@ -70,15 +75,21 @@ class Mapping {
 // Returns RSM_SUCCESS or the error.
 int CheckExportableRange(const void* addr, size_t len);
 
-// Whether [addr, addr+len) is still entirely a mapping of the file `path`
-// (the application may have unmapped or reused an exported range).
-bool RangeBackedBy(const void* addr, size_t len, const std::string& path);
+// Whether [addr, addr+len) is still entirely a mapping of the file open as
+// `fd` (the application may have unmapped or reused an exported range).
+// Compared by device and inode, never by name.
+bool RangeBackedBy(const void* addr, size_t len, int fd);
 
-// Creates `path` (exclusively, mode 0666 whatever the umask, so importers of
-// other users can open it), sized `len`, holding a copy of [src, src+len)
-// (zeros when src is nullptr).
-// Returns RSM_SUCCESS or an RSMERR code; on failure nothing is left behind.
-int CreateDataFile(const std::string& path, const void* src, size_t len, Fd* out);
+// Creates segment memory: a memfd of `len` bytes holding a copy of
+// [src, src+len) (zeros when src is nullptr), mode 0600 so no other user can
+// reopen it through /proc, sealed against resizing so no holder of a
+// descriptor can truncate it under the exporter (SIGBUS).
+// Returns RSM_SUCCESS or an RSMERR code.
+int CreateSegmentMemory(const void* src, size_t len, Fd* out);
+
+// A read-only descriptor of the same memory as `fd` (a new open file
+// description: O_RDONLY cannot be mapped writable, nor made writable).
+Fd ReopenReadOnly(int fd);
 
 // Replaces [vaddr, vaddr+len) by a shared mapping of `fd` at `offset`; the
 // current contents are expected to be in the file already.

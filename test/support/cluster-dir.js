@@ -21,11 +21,21 @@ function systemShmRoot() {
   }
 }
 
-function makeClusterDir(tag = 'rsmapi-test-') {
+/**
+ * A new cluster directory: private to this user (0700), as the simulator
+ * requires unless told otherwise. With { shared: true } it is made for
+ * processes of several uids (sticky, world-writable); every process using it
+ * must then run with sharedClusterEnv(dir).
+ */
+function makeClusterDir(tag = 'rsmapi-test-', { shared = false } = {}) {
   const dir = fs.mkdtempSync(path.join(shmRoot(), tag));
-  // Importers in child processes may run under other uids.
-  fs.chmodSync(dir, 0o1777);
+  if (shared) fs.chmodSync(dir, 0o1777);
   return dir;
+}
+
+/** The environment of a process joining the shared cluster in `dir`. */
+function sharedClusterEnv(dir) {
+  return { RSM_SIM_DIR: dir, RSM_SIM_SHARED: '1' };
 }
 
 /** Files in the directory other than the shared registry: segments someone failed to release. */
@@ -38,4 +48,4 @@ function removeClusterDir(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-module.exports = { shmRoot, systemShmRoot, makeClusterDir, removeClusterDir, leftovers };
+module.exports = { shmRoot, systemShmRoot, makeClusterDir, sharedClusterEnv, removeClusterDir, leftovers };

@@ -21,9 +21,35 @@ const ops = {
     state.controller = rsm.getController(name);
     return state.controller.attributes();
   },
-  createExport: ({ size }) => {
-    state.exported = state.controller.createExport(size);
+  createExport: ({ size, allowRebind }) => {
+    state.exported = state.controller.createExport(size, { allowRebind: !!allowRebind });
     return state.exported.size;
+  },
+  rebind: () => state.exported.rebind(),
+  // Each descriptor of segment memory this process holds: its access mode,
+  // and the error reopening it read-write gives (null if it succeeds).
+  memoryDescriptors: () => {
+    const fs = require('node:fs');
+    const out = [];
+    for (const fd of fs.readdirSync('/proc/self/fd')) {
+      let target;
+      try {
+        target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (!target.includes('memfd:rsmsim')) continue;
+      const flags = parseInt(/^flags:\s+(\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))[1], 8);
+      const mode = ['ro', 'wo', 'rw'][flags & 3];
+      let reopen = null;
+      try {
+        fs.closeSync(fs.openSync(`/proc/self/fd/${fd}`, 'r+'));
+      } catch (e) {
+        reopen = e.code;
+      }
+      out.push({ mode, reopen });
+    }
+    return out;
   },
   fillExport: ({ at, bytes }) => state.exported.bytes.set(bytes, at),
   readExport: ({ at, length }) => Array.from(state.exported.bytes.subarray(at, at + length)),
