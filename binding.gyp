@@ -131,6 +131,17 @@
       "include_dirs": ["src-native/abi"],
       "cflags": ["-std=c11"],
       "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
+    },
+    {
+      # Interrupt-signal delivery from C: thousands of poll descriptors, a
+      # stopped receiver, fan-out over controllers, poll masks (test/c/).
+      "target_name": "rsm_c_signal_delivery",
+      "type": "executable",
+      "dependencies": ["rsmsim"],
+      "sources": ["test/c/signal_delivery.c"],
+      "include_dirs": ["src-native/abi"],
+      "cflags": ["-std=c11"],
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
     }
   ]
 }

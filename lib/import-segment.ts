@@ -392,13 +392,18 @@ export class ImportSegment {
    * Resolves when one event posted to this import (by the exporter's
    * signal()) has been consumed. One wait at a time per segment
    * (ERR_RSM_BUSY); disconnect() during the wait rejects it with
-   * ERR_RSM_RELEASED.
+   * ERR_RSM_RELEASED. When the exporter tears the connection down
+   * (unpublish, destroy, its node dies), an event already counted is still
+   * taken, and otherwise the wait rejects with RsmError
+   * RSMERR_CONN_ABORTED, as does a new one: disconnect and connect again.
+   * (The simulator reports this; with a real librsm, which wakes no waiter
+   * at a forced disconnect, the wait stays pending until its timeout.)
    */
   waitForSignal(options?: WaitOptions): Promise<void> {
     return waitForSignal(this.native, options);
   }
 
-  /** The events posted to this import, one iteration each, until aborted or disconnected. */
+  /** The events posted to this import, one iteration each, until aborted, disconnected or torn down (RSMERR_CONN_ABORTED). */
   signals(options?: SignalIteratorOptions): AsyncGenerator<void, void, undefined> {
     return signalIterator(this.native, options);
   }

@@ -44,7 +44,11 @@ export const POLLRDNORM = 0x40;
 export interface PollEntry {
   /** A descriptor: from pollDescriptor(), or any other the caller wants checked. */
   fd: number;
-  /** Events asked for; POLLRDNORM for an RSM descriptor (anything else is not consumed). */
+  /**
+   * Events asked for; POLLRDNORM for an RSM descriptor. An RSM descriptor
+   * that is ready reports exactly POLLRDNORM, whatever else was asked (as
+   * the driver's poll routine does), and one of its events is consumed.
+   */
   events: number;
   /** Set by pollSignals(): the events that were ready (0 when an RSM event was taken by someone else). */
   revents: number;

@@ -26,12 +26,37 @@ struct SegmentSignals {
   PendingWait* wait = nullptr;
 };
 
+// One timer per environment, running while import waits are pending: the
+// driver wakes no poller when it tears a connection down, so a wait on an
+// import whose exporter unpublished, destroyed or died would never end. The
+// check is a load from shared memory per wait, no system call.
+struct LossWatch {
+  uv_timer_t timer;
+  SignalState* state = nullptr;  // cleared when the environment goes first
+};
+
 // Per environment (AddonState::signals).
 struct SignalState {
   std::unordered_map<HandleBase*, SegmentSignals> segments;
+  LossWatch* loss = nullptr;
+  size_t loss_waits = 0;
+
+  SignalState() = default;
+  SignalState(const SignalState&) = delete;
+  SignalState& operator=(const SignalState&) = delete;
+  ~SignalState() {
+    if (loss == nullptr) return;
+    loss->state = nullptr;
+    uv_timer_stop(&loss->timer);
+    uv_close(reinterpret_cast<uv_handle_t*>(&loss->timer),
+             [](uv_handle_t* h) { delete static_cast<LossWatch*>(h->data); });
+  }
 };
 
 namespace {
+
+// How often pending import waits look for a torn-down connection.
+constexpr uint64_t kLossCheckMs = 20;
 
 SignalState& StateOf(AddonState* state) {
   if (!state->signals) {
@@ -39,6 +64,31 @@ SignalState& StateOf(AddonState* state) {
                                                                           [](SignalState* s) { delete s; });
   }
   return *state->signals;
+}
+
+void OnLossTick(uv_timer_t* t);
+
+bool StartWatchingLoss(AddonState* state, uv_loop_t* loop) {
+  SignalState& signals = StateOf(state);
+  if (signals.loss == nullptr) {
+    auto watch = std::make_unique<LossWatch>();
+    if (uv_timer_init(loop, &watch->timer) != 0) return false;
+    watch->timer.data = watch.get();
+    watch->state = &signals;
+    // Like the poll watch: checking alone keeps nobody alive.
+    uv_unref(reinterpret_cast<uv_handle_t*>(&watch->timer));
+    signals.loss = watch.release();  // freed by its close callback
+  }
+  if (signals.loss_waits++ == 0) uv_timer_start(&signals.loss->timer, OnLossTick, kLossCheckMs, kLossCheckMs);
+  return true;
+}
+
+void StopWatchingLoss(AddonState* state) {
+  if (!state->signals) return;
+  SignalState& signals = *state->signals;
+  if (signals.loss_waits > 0 && --signals.loss_waits == 0 && signals.loss != nullptr) {
+    uv_timer_stop(&signals.loss->timer);
+  }
 }
 
 }  // namespace
@@ -57,6 +107,8 @@ struct PendingWait {
   uv_timer_t timer;
   bool poll_open = false;
   bool timer_open = false;
+  // Import waits: also ended by a forced disconnect (LossWatch).
+  bool watch_loss = false;
   int open_handles = 0;
   bool settled = false;
 
@@ -81,6 +133,7 @@ struct PendingWait {
       uv_close(reinterpret_cast<uv_handle_t*>(&timer), OnClosed);
       timer_open = false;
     }
+    if (watch_loss) StopWatchingLoss(state);
     backend().rsm_memseg_release_pollfd(handle);
     auto& segments = StateOf(state).segments;
     auto it = segments.find(segment);
@@ -159,6 +212,22 @@ struct PendingWait {
     }
   }
 
+  // The connection was torn down under the wait: an event already counted
+  // is still taken, as the library would; otherwise the wait can never be
+  // answered by the exporter it waited for, so it ends with
+  // RSMERR_CONN_ABORTED rather than hanging.
+  void CheckLoss() {
+    if (settled || backend().ext_import_torn_down(handle) != 1) return;
+    int rc = backend().rsm_intr_signal_wait(handle, 0);
+    if (rc == RSMERR_TIMEOUT) rc = RSMERR_CONN_ABORTED;
+    Detach();
+    if (rc == RSM_SUCCESS) {
+      Settle(true, [](Napi::Env e) -> Napi::Value { return e.Undefined(); });
+    } else {
+      Settle(false, [rc](Napi::Env e) -> Napi::Value { return RsmError(e, rc, "rsm_intr_signal_wait").Value(); });
+    }
+  }
+
   static void OnTimeout(uv_timer_t* t) {
     PendingWait* w = static_cast<PendingWait*>(t->data);
     if (w->settled) return;
@@ -177,6 +246,19 @@ struct PendingWait {
 
 namespace {
 
+void OnLossTick(uv_timer_t* t) {
+  LossWatch* watch = static_cast<LossWatch*>(t->data);
+  if (watch->state == nullptr) return;
+  // Settling runs JavaScript, which may start or end waits: collect first.
+  // A collected wait stays allocated until its uv handles close, on a later
+  // loop turn, and `settled` tells whether someone got there first.
+  std::vector<PendingWait*> waits;
+  for (auto& [segment, entry] : watch->state->segments) {
+    if (entry.wait != nullptr && entry.wait->watch_loss) waits.push_back(entry.wait);
+  }
+  for (PendingWait* w : waits) w->CheckLoss();
+}
+
 template <typename T>
 struct SegmentOf;
 
@@ -191,6 +273,16 @@ struct SegmentOf<NativeImportSegment> {
   static void* Handle(NativeImportSegment* s) { return s->live() ? s->handle() : nullptr; }
   static const char* Gone() { return "import segment is disconnected"; }
 };
+
+template <typename T>
+bool WatchesLoss(const rsm::Backend&) {
+  return false;
+}
+
+template <>
+bool WatchesLoss<NativeImportSegment>(const rsm::Backend& backend) {
+  return backend.ext_import_torn_down != nullptr;
+}
 
 template <typename T>
 void* LiveHandle(Napi::Env env, T* segment) {
@@ -232,6 +324,9 @@ Napi::Value WaitSignal(const Napi::CallbackInfo& info, T* segment) {
   int rc = backend.rsm_intr_signal_wait(h, 0);
   if (rc == RSM_SUCCESS) return Resolved(env);
   if (rc != RSMERR_TIMEOUT || timeout == 0) throw RsmError(env, rc, "rsm_intr_signal_wait");
+  const bool watch_loss = WatchesLoss<T>(backend);
+  // Nothing pending and the connection already gone: nothing can come.
+  if (watch_loss && backend.ext_import_torn_down(h) == 1) throw RsmError(env, RSMERR_CONN_ABORTED, "rsm_intr_signal_wait");
 
   pollfd pfd{-1, 0, 0};
   rc = backend.rsm_memseg_get_pollfd(h, &pfd);
@@ -260,6 +355,7 @@ Napi::Value WaitSignal(const Napi::CallbackInfo& info, T* segment) {
     wait->open_handles = 2;
     uv_timer_start(&wait->timer, &PendingWait::OnTimeout, static_cast<uint64_t>(timeout), 0);
   }
+  if (watch_loss) wait->watch_loss = StartWatchingLoss(state, loop);
   napi_value promise = nullptr;
   napi_create_promise(env, &wait->deferred, &promise);
   napi_create_reference(env, info.This(), 1, &wait->segment_ref);

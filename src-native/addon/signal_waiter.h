@@ -21,6 +21,13 @@
 //   released, and the descriptor before the library handle goes away.
 // * cancelWait() rejects a pending wait with ERR_RSM_CANCELLED (the facade
 //   turns that into an AbortError).
+// * A wait on an import whose connection is torn down (the exporter
+//   unpublished, destroyed or died) takes an event already counted, else
+//   rejects with RSMERR_CONN_ABORTED; a new wait there rejects at once. The
+//   driver wakes no poller at a forced disconnect (rsm.c
+//   rsm_closeconnection), so one timer per environment, running while such
+//   waits are pending, asks the backend (rsmsim_ext_import_torn_down; a
+//   real librsm has no such call, and its waits stay pending as there).
 #pragma once
 
 #include "addon_state.h"

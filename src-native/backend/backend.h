@@ -21,6 +21,7 @@ struct Backend {
   // rsmsim_ext_list_faults in sim_api.h); nullptr for a real librsm.
   int (*ext_fault)(const char* name, int node, long long value, char* why, size_t why_len) = nullptr;
   long (*ext_list_faults)(char* buf, size_t len) = nullptr;
+  int (*ext_import_torn_down)(void* memseg) = nullptr;
 };
 
 // What the loader decided, for backend() in the facade.

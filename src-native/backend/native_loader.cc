@@ -42,6 +42,8 @@ std::string ResolveAll(void* handle, Backend* table, std::string* dl_message) {
       reinterpret_cast<const char* (*)(void)>(dlsym(handle, "rsmsim_ext_config_error"));
   table->ext_fault = reinterpret_cast<decltype(table->ext_fault)>(dlsym(handle, "rsmsim_ext_fault"));
   table->ext_list_faults = reinterpret_cast<decltype(table->ext_list_faults)>(dlsym(handle, "rsmsim_ext_list_faults"));
+  table->ext_import_torn_down =
+      reinterpret_cast<decltype(table->ext_import_torn_down)>(dlsym(handle, "rsmsim_ext_import_torn_down"));
   dlerror();
   return "";
 }

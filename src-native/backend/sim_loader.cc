@@ -12,6 +12,7 @@ void LoadSimBackend(Backend* table) {
   table->ext_config_error = &rsmsim_ext_config_error;
   table->ext_fault = &rsmsim_ext_fault;
   table->ext_list_faults = &rsmsim_ext_list_faults;
+  table->ext_import_torn_down = &rsmsim_ext_import_torn_down;
 }
 
 }  // namespace rsm

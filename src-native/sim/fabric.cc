@@ -22,7 +22,7 @@ namespace rsmsim {
 namespace {
 
 constexpr uint64_t kMagic = 0x4246534d49534d52ull;  // "RMSIMSFB"
-constexpr uint32_t kVersion = 2;  // 2: fault table, signal-slot waiters
+constexpr uint32_t kVersion = 3;  // 2: fault table, signal-slot waiters; 3: signal word
 constexpr uint64_t kFirstAutoId = 0x80000000ull;
 // Liveness locks live far beyond the registry's bytes: byte kLockBase + slot
 // is write-locked by the process in that slot for as long as it runs.

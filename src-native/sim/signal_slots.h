@@ -10,16 +10,18 @@
 namespace rsmsim {
 
 struct SignalSlot {
-  // Robust and process-shared: a process killed while holding it leaves the
-  // slot usable, and the next holder re-rings the doorbell (signals.cc).
+  // Robust and process-shared. Guards the fields below `word`; posters never
+  // take it, so a stopped or busy owner cannot hold a poster up.
   pthread_mutex_t lock;
-  // Pending events. 64 bits: the count is unbounded in practice.
-  uint64_t events;
-  // The entry incarnation the count belongs to. A recycled entry starts
-  // from zero events without anyone having to clear the slot at free time.
+  // The count and the doorbell state in one word, changed only by
+  // compare-and-swap (signals.cc): bits 63..32 the entry incarnation the
+  // count belongs to (a recycled entry starts from zero), bit 31 "rung" (a
+  // byte is in, or on its way into, the owner's doorbell), bits 30..0 the
+  // pending events (saturating).
+  uint64_t word;
+  // The entry incarnation the fields below belong to.
   uint32_t inc;
-  // 1 while the owning process has a doorbell socket bound for this entry;
-  // posters ring it when the count leaves zero.
+  // 1 while the owning process has a doorbell for this entry.
   uint32_t bell;
   // Blocking rsm_intr_signal_wait calls in progress on the handle, and 1
   // while its process holds poll descriptors for it: who an injected

@@ -1,25 +1,28 @@
 #include "signals.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <vector>
 
 #include "fabric.h"
 #include "faults.h"
 #include "handles.h"
+#include "sim_api.h"
 
 namespace rsmsim {
 
@@ -46,107 +49,17 @@ Fabric* GetFabric() {
   return Fabric::Get(&error);
 }
 
-std::string BellName(const Target& t) {
-  char name[64];
-  snprintf(name, sizeof name, "sig-%c%u-%u.sock", t.is_export ? 'e' : 'i', t.index, t.inc);
-  return name;
-}
+// ---- the slot word: incarnation, rung bit, count (signal_slots.h) ----
 
-// The doorbell's address. Normally a path in the cluster directory; when
-// the directory's path is too long for sun_path, a Linux abstract name made
-// unique to the cluster by the registry file's identity (no file at all).
-struct BellAddr {
-  sockaddr_un addr;
-  socklen_t len = 0;
-  std::string path;  // empty for an abstract name
-};
+constexpr uint64_t kRung = 1ull << 31;
+constexpr uint64_t kCountMask = kRung - 1;
 
-bool MakeAddr(Fabric& f, const Target& t, BellAddr* out) {
-  memset(&out->addr, 0, sizeof out->addr);
-  out->addr.sun_family = AF_UNIX;
-  std::string path = f.dir() + "/" + BellName(t);
-  if (path.size() < sizeof out->addr.sun_path) {
-    memcpy(out->addr.sun_path, path.c_str(), path.size() + 1);
-    out->len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
-    out->path = path;
-    return true;
-  }
-#ifdef __linux__
-  struct stat st;
-  if (stat((f.dir() + "/fabric").c_str(), &st) != 0) return false;
-  char name[100];
-  int n = snprintf(name, sizeof name, "rsmsim-%llx-%llx-%s", static_cast<unsigned long long>(st.st_dev),
-                   static_cast<unsigned long long>(st.st_ino), BellName(t).c_str());
-  if (n <= 0 || static_cast<size_t>(n) + 1 >= sizeof out->addr.sun_path) return false;
-  memcpy(out->addr.sun_path + 1, name, static_cast<size_t>(n));
-  out->len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + static_cast<size_t>(n));
-  out->path.clear();
-  return true;
-#else
-  return false;
-#endif
-}
+uint32_t IncOf(uint64_t w) { return static_cast<uint32_t>(w >> 32); }
+uint64_t CountOf(uint64_t w) { return w & kCountMask; }
+uint64_t FreshWord(uint32_t inc) { return static_cast<uint64_t>(inc) << 32; }
 
-// One unbound datagram socket per process for ringing other processes'
-// doorbells: one sendto() per ring, no open/close, no SIGPIPE.
-int SenderSocket() {
-  static int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  return fd;
-}
-
-void Ring(Fabric& f, const Target& t) {
-  BellAddr a;
-  if (!MakeAddr(f, t, &a)) return;
-  const char byte = 1;
-  // A refused send means the owner's socket is gone (it died): the event
-  // stays counted and the dead owner's entries are reaped anyway.
-  while (sendto(SenderSocket(), &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&a.addr), a.len) <
-             0 &&
-         errno == EINTR) {
-  }
-}
-
-// Holds a slot's lock. If the previous holder died inside, the count is
-// right (it is one store) but the doorbell may not match it: ring once more
-// when events are pending. A spare ring is harmless (a consumer that finds
-// no event empties the socket), a missing one would strand a waiter.
-class SlotLock {
- public:
-  SlotLock(Fabric& f, SignalSlot& s) : slot_(s) {
-    int rc = pthread_mutex_lock(&slot_.lock);
-    if (rc == EOWNERDEAD) {
-      pthread_mutex_consistent(&slot_.lock);
-      if (slot_.bell && slot_.events > 0) {
-        Target t{false, 0, slot_.inc};
-        // Which table the slot is in decides the name.
-        FabricLayout* l = f.layout();
-        if (&slot_ >= l->export_signals && &slot_ < l->export_signals + kMaxExports) {
-          t.is_export = true;
-          t.index = static_cast<uint32_t>(&slot_ - l->export_signals);
-        } else {
-          t.index = static_cast<uint32_t>(&slot_ - l->import_signals);
-        }
-        Ring(f, t);
-      }
-    }
-  }
-  ~SlotLock() { pthread_mutex_unlock(&slot_.lock); }
-  SlotLock(const SlotLock&) = delete;
-  SlotLock& operator=(const SlotLock&) = delete;
-
- private:
-  SignalSlot& slot_;
-};
-
-// The slot belongs to incarnation `inc` from now on; an older count is void.
-void Claim(SignalSlot& s, uint32_t inc) {
-  if (s.inc == inc) return;
-  s.inc = inc;
-  s.events = 0;
-  s.bell = 0;
-  s.waiters = 0;
-  s.polled = 0;
-  s.interrupted = 0;
+bool SwapWord(SignalSlot& s, uint64_t* expected, uint64_t desired) {
+  return __atomic_compare_exchange_n(&s.word, expected, desired, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 // Is the entry still the one the target names (not freed, not recycled)?
@@ -159,12 +72,120 @@ bool EntryCurrent(Fabric& f, const Target& t) {
   return Load(m.in_use) && Load(m.incarnation) == t.inc;
 }
 
+// Makes the word (last read into *w) belong to the target's incarnation, as
+// it must before a first post or wait: an older count is void. False when
+// the target itself is stale, so nothing may be counted for it.
+bool ClaimWord(Fabric& f, SignalSlot& s, const Target& t, uint64_t* w) {
+  for (;;) {
+    if (IncOf(*w) == t.inc) return true;
+    if (!EntryCurrent(f, t)) return false;
+    if (SwapWord(s, w, FreshWord(t.inc))) {
+      *w = FreshWord(t.inc);
+      return true;
+    }
+  }
+}
+
+std::string BellName(const Target& t) {
+  char name[64];
+  snprintf(name, sizeof name, "sig-%c%u-%u", t.is_export ? 'e' : 'i', t.index, t.inc);
+  return name;
+}
+
+std::string BellPath(Fabric& f, const Target& t) { return f.dir() + "/" + BellName(t); }
+
+// A write to a FIFO whose reader has just gone raises SIGPIPE, which would
+// kill a C program that posted: block it for this thread, and take back the
+// one the write raised.
+void WriteOneByte(int fd) {
+  sigset_t pipe_only, old, pending;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  sigemptyset(&pending);
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  const char byte = 1;
+  ssize_t n;
+  do {
+    n = write(fd, &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && errno == EPIPE && !was_pending) {
+    timespec zero{0, 0};
+    while (sigtimedwait(&pipe_only, nullptr, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+// Gives the rung bit back after a ring that could not be written, so the
+// next post tries again instead of trusting a byte that is not there.
+void Unrung(SignalSlot& s, const Target& t) {
+  uint64_t w = Load(s.word);
+  while (IncOf(w) == t.inc && (w & kRung) && !SwapWord(s, &w, w & ~kRung)) {
+  }
+}
+
+// Writes the byte into the owner's FIFO, by path: the owner may be any
+// process. No FIFO (nobody waits yet: the owner makes it and re-checks the
+// count; the owner is gone) and a full FIFO (readable already) need nothing.
+void Ring(Fabric& f, const Target& t) {
+  int fd;
+  do {
+    fd = open(BellPath(f, t).c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    if (errno != ENOENT && errno != ENXIO) Unrung(SlotOf(f, t), t);
+    return;
+  }
+  WriteOneByte(fd);
+  close(fd);
+}
+
+// `n` events more for the target, if it still exists. One compare-and-swap
+// counts them and sets the rung bit; only the poster that set the bit rings.
+void Deliver(Fabric& f, const Target& t, uint64_t n = 1) {
+  SignalSlot& s = SlotOf(f, t);
+  uint64_t w = Load(s.word);
+  for (;;) {
+    if (!ClaimWord(f, s, t, &w)) return;
+    const uint64_t count = std::min<uint64_t>(CountOf(w) + n, kCountMask);
+    if (SwapWord(s, &w, (w & ~kCountMask) | kRung | count)) break;
+  }
+  if (!(w & kRung)) Ring(f, t);
+}
+
+// Holds a slot's lock. A holder that died inside leaves the fields it
+// guards as they were: each is one store.
+class SlotLock {
+ public:
+  explicit SlotLock(SignalSlot& s) : slot_(s) {
+    if (pthread_mutex_lock(&slot_.lock) == EOWNERDEAD) pthread_mutex_consistent(&slot_.lock);
+  }
+  ~SlotLock() { pthread_mutex_unlock(&slot_.lock); }
+  SlotLock(const SlotLock&) = delete;
+  SlotLock& operator=(const SlotLock&) = delete;
+
+ private:
+  SignalSlot& slot_;
+};
+
+// The lock-guarded fields belong to incarnation `inc` from now on (slot lock held).
+void Claim(SignalSlot& s, uint32_t inc) {
+  if (s.inc == inc) return;
+  s.inc = inc;
+  s.bell = 0;
+  s.waiters = 0;
+  s.polled = 0;
+  s.interrupted = 0;
+}
+
 // ---- this process's doorbells ----
 
 struct Doorbell {
   Target target;
-  Fd fd;
-  BellAddr addr;
+  Fd fd;  // the FIFO, open for reading and writing (it never sees end-of-file)
+  std::string path;
   std::atomic<bool> closed{false};
 };
 
@@ -193,26 +214,44 @@ Bells& TheBells() {
 
 BellKey KeyOf(const Target& t) { return BellKey{t.is_export, t.index, t.inc}; }
 
-// Empties the doorbell socket (no blocking).
-void Drain(const Doorbell& bell) {
-  char buf[8][1];
-  mmsghdr msgs[8];
-  iovec iov[8];
-  for (;;) {
-    memset(msgs, 0, sizeof msgs);
-    for (int i = 0; i < 8; ++i) {
-      iov[i] = {buf[i], 1};
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-    }
-    int n = recvmmsg(bell.fd.get(), msgs, 8, MSG_DONTWAIT, nullptr);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 8) return;
+void RingOwn(const Doorbell& bell) {
+  const char byte = 1;
+  // Our own descriptor is also a reader: no SIGPIPE. Full means readable.
+  while (write(bell.fd.get(), &byte, 1) < 0 && errno == EINTR) {
   }
 }
 
+// Empties the FIFO (no blocking).
+void Drain(const Doorbell& bell) {
+  char buf[64];
+  for (;;) {
+    ssize_t n = read(bell.fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < static_cast<ssize_t>(sizeof buf)) return;
+  }
+}
+
+// After a consumer found the count at zero: empty the FIFO, then clear the
+// rung bit, unless events (or an injected interrupt) arrived meanwhile, in
+// which case the bit stays and the byte goes back. Emptying first means a
+// poster that rings after the check is never drained away; a poster that
+// rang between the emptying and the check finds the bit still set and
+// leaves the ringing to us.
+void Settle(Fabric& f, const Target& t, const Doorbell& bell) {
+  SignalSlot& s = SlotOf(f, t);
+  Drain(bell);
+  uint64_t w = Load(s.word);
+  for (;;) {
+    if (IncOf(w) != t.inc) return;
+    const bool pending = CountOf(w) > 0 || Load(s.interrupted) != 0;
+    const uint64_t next = pending ? (w | kRung) : (w & ~kRung);
+    if (SwapWord(s, &w, next)) break;
+  }
+  if (CountOf(w) > 0 || Load(s.interrupted) != 0) RingOwn(bell);
+}
+
 // The handle's doorbell, made on first need. nullptr if the entry is no
-// longer the handle's (released meanwhile) or the socket cannot be made.
+// longer the handle's (released meanwhile) or the FIFO cannot be made.
 std::shared_ptr<Doorbell> EnsureBell(Fabric& f, const Target& t, int* error) {
   Bells& bells = TheBells();
   std::lock_guard<std::mutex> lock(bells.mu);
@@ -223,22 +262,29 @@ std::shared_ptr<Doorbell> EnsureBell(Fabric& f, const Target& t, int* error) {
   *error = RSMERR_INSUFFICIENT_RESOURCES;
   auto bell = std::make_shared<Doorbell>();
   bell->target = t;
-  if (!MakeAddr(f, t, &bell->addr)) return nullptr;
-  bell->fd = Fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!bell->fd.valid()) return nullptr;
+  bell->path = BellPath(f, t);
   // The name carries the incarnation, so a file already there can only be
   // the remains of a crashed owner of the same entry in a recreated registry.
-  if (!bell->addr.path.empty()) unlink(bell->addr.path.c_str());
-  if (bind(bell->fd.get(), reinterpret_cast<sockaddr*>(&bell->addr.addr), bell->addr.len) != 0) return nullptr;
-  // Posters may run under other uids (sending needs write permission).
-  if (!bell->addr.path.empty()) chmod(bell->addr.path.c_str(), 0666);
+  unlink(bell->path.c_str());
+  if (mkfifo(bell->path.c_str(), 0600) != 0) return nullptr;
+  bell->fd = Fd(open(bell->path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
+  if (!bell->fd.valid()) {
+    unlink(bell->path.c_str());
+    return nullptr;
+  }
+  // Posters may run under other uids: they only write.
+  chmod(bell->path.c_str(), 0622);
+  SignalSlot& s = SlotOf(f, t);
   {
-    SlotLock slock(f, SlotOf(f, t));
-    SignalSlot& s = SlotOf(f, t);
+    SlotLock slock(s);
     Claim(s, t.inc);
     s.bell = 1;
-    if (s.events > 0) Ring(f, t);  // events posted before anyone listened
   }
+  uint64_t w = Load(s.word);
+  ClaimWord(f, s, t, &w);
+  // Events posted before anyone listened, and posters whose ring found no
+  // FIFO yet: make the FIFO match the count.
+  Settle(f, t, *bell);
   bells.by_target.emplace(KeyOf(t), bell);
   return bell;
 }
@@ -250,25 +296,16 @@ std::shared_ptr<Doorbell> FindBell(const Target& t) {
   return it == bells.by_target.end() ? nullptr : it->second;
 }
 
-// One event more for the target, if it still exists.
-void Deliver(Fabric& f, const Target& t) {
-  SignalSlot& s = SlotOf(f, t);
-  SlotLock slock(f, s);
-  // Checked under the slot lock: a target freed before this point gets
-  // nothing; one freed after finds its count void when recycled (Claim).
-  if (!EntryCurrent(f, t)) return;
-  Claim(s, t.inc);
-  if (s.events++ == 0 && s.bell) Ring(f, t);
-}
-
 // Takes a pending injected interrupt, if there is one: the consumer reports
 // RSMERR_INTERRUPTED and the doorbell is emptied unless events remain.
 bool TakeInterrupt(Fabric& f, const Target& t, const Doorbell* bell) {
   SignalSlot& s = SlotOf(f, t);
-  SlotLock slock(f, s);
-  if (s.inc != t.inc || !s.interrupted) return false;
-  s.interrupted = 0;
-  if (s.events == 0 && bell) Drain(*bell);
+  {
+    SlotLock slock(s);
+    if (s.inc != t.inc || !s.interrupted) return false;
+    __atomic_store_n(&s.interrupted, 0u, __ATOMIC_RELEASE);
+  }
+  if (bell) Settle(f, t, *bell);
   return true;
 }
 
@@ -278,12 +315,12 @@ class WaitInProgress {
  public:
   WaitInProgress(Fabric& f, const Target& t) : f_(f), t_(t) {
     SignalSlot& s = SlotOf(f_, t_);
-    SlotLock slock(f_, s);
+    SlotLock slock(s);
     if (s.inc == t_.inc) s.waiters++;
   }
   ~WaitInProgress() {
     SignalSlot& s = SlotOf(f_, t_);
-    SlotLock slock(f_, s);
+    SlotLock slock(s);
     if (s.inc == t_.inc && s.waiters > 0) s.waiters--;
   }
   WaitInProgress(const WaitInProgress&) = delete;
@@ -297,25 +334,26 @@ class WaitInProgress {
 // Marks whether the handle's process holds poll descriptors for the slot.
 void SetPolled(Fabric& f, const Target& t, bool polled) {
   SignalSlot& s = SlotOf(f, t);
-  SlotLock slock(f, s);
+  SlotLock slock(s);
   if (s.inc == t.inc) s.polled = polled ? 1 : 0;
 }
 
 // Takes one event if there is one. Returns whether it did. A consumer that
-// takes the last event (or finds none) empties the doorbell.
+// takes the last event (or finds none) settles the doorbell.
 bool Consume(Fabric& f, const Target& t, const Doorbell* bell) {
   SignalSlot& s = SlotOf(f, t);
-  SlotLock slock(f, s);
-  if (s.inc != t.inc) {
-    if (!EntryCurrent(f, t)) return false;
-    Claim(s, t.inc);
-  }
+  uint64_t w = Load(s.word);
   bool took = false;
-  if (s.events > 0) {
-    --s.events;
-    took = true;
+  for (;;) {
+    if (!ClaimWord(f, s, t, &w)) return false;
+    if (CountOf(w) == 0) break;
+    if (SwapWord(s, &w, w - 1)) {
+      took = true;
+      --w;
+      break;
+    }
   }
-  if (s.events == 0 && bell) Drain(*bell);
+  if (bell && CountOf(w) == 0) Settle(f, t, *bell);
   return took;
 }
 
@@ -353,14 +391,41 @@ int64_t NowMs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+// An export-side post, as the driver does it (rsm.c importbell_ioctl and
+// rsm_intr_event): one doorbell message per importing connection, that is
+// per (node, controller) pair with a live import of this export; on that
+// node each message counts one event on every import handle connected to
+// (this node, this segment id), torn-down ones the application has not
+// disconnected yet included. Connections torn down by an unpublish are no
+// longer recorded, so they get nothing. Read without the registry lock: a
+// connect or disconnect racing with the post may or may not see it.
 void PostFromExport(Fabric& f, ExportRec* seg) {
-  // Every import connected to this export, on any node. Read without the
-  // registry lock; Deliver re-checks each target under its slot lock.
+  struct Connection {
+    uint32_t node;
+    const char* ctlr;
+  };
+  std::vector<Connection> connections;
   for (uint32_t k = 0; k < kMaxImports; ++k) {
     const ImportEntry& m = f.imp(k);
-    if (!Load(m.in_use) || Load(m.disconnected) || m.export_index != seg->entry || m.export_inc != seg->entry_inc)
+    if (!Load(m.in_use) || Load(m.disconnected) || Load(m.export_index) != seg->entry ||
+        Load(m.export_inc) != seg->entry_inc)
       continue;
-    Deliver(f, Target{false, k, Load(m.incarnation)});
+    const uint32_t node = Load(m.node);
+    bool known = false;
+    for (const Connection& c : connections)
+      known = known || (c.node == node && strncmp(c.ctlr, m.ctlr, kCtlrNameMax) == 0);
+    if (!known) connections.push_back(Connection{node, m.ctlr});
+  }
+  if (connections.empty()) return;
+  const ExportEntry& e = f.exp(seg->entry);
+  const uint32_t node = Load(e.node), segid = Load(e.segid);
+  for (uint32_t k = 0; k < kMaxImports; ++k) {
+    const ImportEntry& m = f.imp(k);
+    if (!Load(m.in_use) || Load(m.export_node) != node || Load(m.segid) != segid) continue;
+    const uint32_t at = Load(m.node);
+    uint64_t messages = 0;
+    for (const Connection& c : connections) messages += c.node == at ? 1 : 0;
+    if (messages > 0) Deliver(f, Target{false, k, Load(m.incarnation)}, messages);
   }
 }
 
@@ -379,14 +444,12 @@ void InitSignalSlots(FabricLayout* l) {
 void DropDeadDoorbell(Fabric& f, bool is_export, uint32_t index, uint32_t inc) {
   Target t{is_export, index, inc};
   SignalSlot& s = SlotOf(f, t);
-  SlotLock slock(f, s);
+  // Unlinked whether or not the slot says it was made: the dead owner may
+  // have died between making the FIFO and saying so.
+  unlink(BellPath(f, t).c_str());
+  SlotLock slock(s);
   if (s.inc != inc) return;
-  if (s.bell) {
-    BellAddr a;
-    if (MakeAddr(f, t, &a) && !a.path.empty()) unlink(a.path.c_str());
-  }
   s.bell = 0;
-  s.events = 0;
   s.waiters = 0;
   s.polled = 0;
   s.interrupted = 0;
@@ -395,11 +458,19 @@ void DropDeadDoorbell(Fabric& f, bool is_export, uint32_t index, uint32_t inc) {
 void InterruptWaits(Fabric& f, uint32_t node) {
   auto interrupt = [&f](const Target& t) {
     SignalSlot& s = SlotOf(f, t);
-    SlotLock slock(f, s);
-    if (s.inc != t.inc || (s.waiters == 0 && !s.polled)) return;
-    s.interrupted = 1;
-    // Readable while an interrupt is pending, as while events are.
-    if (s.bell && s.events == 0) Ring(f, t);
+    {
+      SlotLock slock(s);
+      if (s.inc != t.inc || (s.waiters == 0 && !s.polled)) return;
+      __atomic_store_n(&s.interrupted, 1u, __ATOMIC_RELEASE);
+    }
+    // Readable while an interrupt is pending, as while events are: ring as
+    // a poster does, through the rung bit.
+    uint64_t w = Load(s.word);
+    for (;;) {
+      if (IncOf(w) != t.inc) return;
+      if (SwapWord(s, &w, w | kRung)) break;
+    }
+    if (!(w & kRung)) Ring(f, t);
   };
   for (uint32_t i = 0; i < kMaxExports; ++i) {
     const ExportEntry& e = f.exp(i);
@@ -430,10 +501,9 @@ void CloseDoorbell(bool is_export, uint32_t index, uint32_t inc) {
   }
   {
     SignalSlot& s = SlotOf(*f, t);
-    SlotLock slock(*f, s);
+    SlotLock slock(s);
     if (s.inc == inc) {
       s.bell = 0;
-      s.events = 0;
       s.waiters = 0;
       s.polled = 0;
       s.interrupted = 0;
@@ -442,8 +512,16 @@ void CloseDoorbell(bool is_export, uint32_t index, uint32_t inc) {
   // Wake a thread still polling the descriptor: it sees `closed` and
   // returns. The descriptor closes with the last reference.
   bell->closed.store(true);
-  Ring(*f, t);
-  if (!bell->addr.path.empty()) unlink(bell->addr.path.c_str());
+  RingOwn(*bell);
+  unlink(bell->path.c_str());
+}
+
+int ImportTornDown(void* memseg) {
+  ImportRec* seg = LiveImport(memseg);
+  if (!seg || !seg->gen_slot) return -1;
+  // The driver bumps the import's generation at a forced disconnect
+  // (docs/semantics.md §5.5); close_barrier reads the same counter.
+  return seg->LiveGeneration() != seg->connect_gen ? 1 : 0;
 }
 
 int PostFromImport(ImportRec* seg) {
@@ -535,7 +613,6 @@ int SignalWaitPollfd(struct pollfd fds[], nfds_t nfds, int timeout, int* numfdsp
   for (nfds_t i = 0; i < nfds && seen < n; ++i) {
     if (fds[i].revents == 0) continue;
     ++seen;
-    if (fds[i].revents != POLLRDNORM) continue;
     std::shared_ptr<Doorbell> bell;
     {
       Bells& bells = TheBells();
@@ -544,6 +621,11 @@ int SignalWaitPollfd(struct pollfd fds[], nfds_t nfds, int timeout, int* numfdsp
       if (it != bells.polled.end()) bell = it->second;
     }
     if (!bell || !f) continue;  // not an RSM descriptor: left as poll reported it
+    // The driver's poll routine reports only POLLRDNORM for a segment,
+    // whatever else was asked (rsm.c rsm_chpoll); a FIFO also says POLLIN,
+    // which would keep the library from consuming (docs/semantics.md §4.8).
+    if (fds[i].revents & (POLLIN | POLLRDNORM)) fds[i].revents = POLLRDNORM;
+    if (fds[i].revents != POLLRDNORM) continue;
     // An injected interrupt ends the whole call, as EINTR ends poll().
     if (TakeInterrupt(*f, bell->target, bell.get())) return RSMERR_INTERRUPTED;
     ++rsm;
@@ -619,3 +701,5 @@ int ReleasePollfd(void* memseg) {
 }
 
 }  // namespace rsmsim
+
+extern "C" RSMSIM_VISIBLE int rsmsim_ext_import_torn_down(void* memseg) { return rsmsim::ImportTornDown(memseg); }

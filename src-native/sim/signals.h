@@ -1,15 +1,22 @@
-// Interrupt signals and poll descriptors (spec 4.8, 5.6).
+// Interrupt signals and poll descriptors (docs/semantics.md §4.8, §5.6).
 //
 // Each export and import entry has a slot in the shared registry with its
 // pending-event count (signal_slots.h). The count is the truth; a doorbell
-// only tells waiters to look. The doorbell of a handle is a Unix datagram
-// socket its owning process binds in the cluster directory
-// (sig-<e|i><entry>-<incarnation>.sock): posters in any process reach it by
-// path with one sendto(), and libuv or poll() can watch its descriptor. The
-// socket holds a datagram exactly while the count is above zero: a poster
-// rings it when the count leaves zero, the consumer that takes the count back
-// to zero empties it, both under the slot's lock, so readiness never lies and
-// no wake-up is lost or doubled.
+// only tells waiters to look. The doorbell of a handle is a FIFO its owning
+// process makes in the cluster directory (sig-<e|i><entry>-<incarnation>)
+// and holds open for reading: posters in any process reach it by path, and
+// libuv or poll() watch its descriptor, readable while a byte is in it.
+//
+// No wake-up can be lost, whatever the number of waiters and however busy
+// or stopped their processes are: the doorbell is a level, not a queue of
+// messages. A poster adds its event and sets the slot's "rung" bit in one
+// compare-and-swap, and writes one byte only when it was the one to set the
+// bit, so at most a byte or two ever wait in a FIFO; the byte is charged to
+// that FIFO, never to a buffer shared between receivers, and a full FIFO is
+// readable anyway. The consumer that finds the count at zero empties the
+// FIFO, then clears the bit and re-checks the count in one more
+// compare-and-swap, ringing again if events arrived meanwhile. Posters take
+// no lock and never block on the owner.
 //
 // The doorbell is made on the first wait or rsm_memseg_get_pollfd and removed
 // when the handle is destroyed or disconnected, or when its process is
@@ -42,6 +49,11 @@ void CloseDoorbell(bool is_export, uint32_t index, uint32_t inc);
 // `node` with a blocking wait in progress or poll descriptors handed out
 // gets RSMERR_INTERRUPTED from its next (or current) wait.
 void InterruptWaits(Fabric& fabric, uint32_t node);
+
+// Whether the import's connection has been torn down (forced disconnect):
+// 1 yes, 0 no, -1 not a live import handle of this process. For
+// rsmsim_ext_import_torn_down (sim_api.h).
+int ImportTornDown(void* memseg);
 
 // One event from an import toward the segment currently published under its
 // id on its node (dropped if there is none). For the implicit post of

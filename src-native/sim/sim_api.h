@@ -48,4 +48,8 @@ RSMSIM_VISIBLE int rsmsim_ext_fault(const char* name, int node, long long value,
 // for rsmsim_ext_list_segments (-1 with the reason when the cluster cannot
 // be opened).
 RSMSIM_VISIBLE long rsmsim_ext_list_faults(char* buf, size_t len);
+// Whether the connection of import handle `memseg` has been torn down by a
+// forced disconnect: 1 yes, 0 no, -1 not a live import handle. The driver
+// leaves signal waits on such a handle pending; the addon settles them.
+RSMSIM_VISIBLE int rsmsim_ext_import_torn_down(void* memseg);
 }
