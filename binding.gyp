@@ -110,6 +110,18 @@
       "include_dirs": ["src-native/abi"],
       "cflags": ["-std=c11"],
       "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
+    },
+    {
+      # Blocking calls interrupted by a signal, and exhausted descriptors,
+      # checked in C (test/c/).
+      "target_name": "rsm_c_blocking_calls",
+      "type": "executable",
+      "dependencies": ["rsmsim"],
+      "sources": ["test/c/blocking_calls.c"],
+      "include_dirs": ["src-native/abi"],
+      "cflags": ["-std=c11"],
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"],
+      "libraries": ["-lpthread"]
     }
   ]
 }

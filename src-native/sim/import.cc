@@ -157,7 +157,12 @@ int ConnectLocked(Fabric* f, ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg
   // Opened under the lock: the exporter cannot move or remove the file
   // while it is published and we hold the registry.
   rec->fd = Fd(open(f->DataPath(node, e.serial).c_str(), O_RDWR | O_CLOEXEC));
-  if (!rec->fd.valid()) return RSMERR_SEG_NOT_PUBLISHED;
+  if (!rec->fd.valid()) {
+    // Out of descriptors is the driver running out of resources, not the
+    // segment going away.
+    if (errno == EMFILE || errno == ENFILE || errno == ENOMEM) return RSMERR_INSUFFICIENT_RESOURCES;
+    return RSMERR_SEG_NOT_PUBLISHED;
+  }
   ImportEntry& m = f->imp(index);
   m.incarnation++;
   m.owner = self;
