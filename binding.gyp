@@ -122,6 +122,12 @@
       "cflags": ["-std=c11"],
       "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"],
       "libraries": ["-lpthread"]
+    },
+    {
+      # Where the registry keeps what, for the tests that damage it (test/c/).
+      "target_name": "rsm_registry_layout",
+      "type": "executable",
+      "sources": ["test/c/registry_layout.cc"]
     }
   ]
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <vector>
@@ -46,6 +47,16 @@ bool Reachable(const ControllerRec* ctlr, rsm_node_id_t node) {
   return false;
 }
 
+// Whether the open data file has `length` bytes from `offset` (a page
+// multiple), as the registry claims.
+bool FileHolds(int fd, uint64_t offset, uint64_t length) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size < 0) return false;
+  const uint64_t page = static_cast<uint64_t>(HostPageSize());
+  return offset % page == 0 && offset <= static_cast<uint64_t>(st.st_size) &&
+         length <= static_cast<uint64_t>(st.st_size) - offset;
+}
+
 int MmapError(int err) {
   switch (err) {
     case ENOMEM:
@@ -75,6 +86,7 @@ int DriverMap(ImportRec* seg, int prot, off_t offset, size_t length, void* hint,
   uint32_t node = 0;
   {
     FabricLock lock(*f);
+    if (f->Broken()) return ENODEV;
     const ImportEntry& m = f->imp(seg->entry);
     if (!f->Alive(seg->export_owner, seg->export_owner_inc)) f->ReapIfDead(lock, seg->export_owner);
     if (!m.in_use || m.incarnation != seg->entry_inc || m.disconnected) return ENODEV;
@@ -88,6 +100,8 @@ int DriverMap(ImportRec* seg, int prot, off_t offset, size_t length, void* hint,
   if (serial != seg->serial) {
     Fd fd(open(f->DataPath(node, serial).c_str(), O_RDWR | O_CLOEXEC));
     if (!fd.valid()) return ENODEV;
+    // The registry's word on where the pages are is checked against the file.
+    if (!FileHolds(fd.get(), file_offset, seg->size)) return ENODEV;
     seg->fd = std::move(fd);
     seg->serial = serial;
     seg->file_offset = static_cast<off_t>(file_offset);
@@ -105,6 +119,7 @@ int ConnectLocked(Fabric* f, ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg
                   ImportRec* rec, uint32_t* index_out, uint32_t* export_out, uint32_t* mode_out, uint64_t* serial_out,
                   uint64_t* offset_out, uint64_t* length_out) {
   FabricLock lock(*f);
+  if (int rc = f->Health()) return rc;
   uint32_t self = f->Self(lock);
   if (self == kNoEntry) return RSMERR_INSUFFICIENT_RESOURCES;
   // The exporter's side: is the id published on that node, to us?
@@ -118,6 +133,8 @@ int ConnectLocked(Fabric* f, ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg
   }
   if (export_index == kNoEntry) return RSMERR_SEG_NOT_PUBLISHED;
   const ExportEntry& e = f->exp(export_index);
+  // Read from the registry: checked before use.
+  if (e.acl_len > kMaxAcl || e.owner >= kMaxProcs || e.length == 0 || e.length > 0x7FFFFFFFull) return RSMERR_BAD_CONF;
   uint32_t granted;
   if (e.acl_len == 0) {
     granted = e.default_mode & 0666;
@@ -163,6 +180,8 @@ int ConnectLocked(Fabric* f, ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg
     if (errno == EMFILE || errno == ENFILE || errno == ENOMEM) return RSMERR_INSUFFICIENT_RESOURCES;
     return RSMERR_SEG_NOT_PUBLISHED;
   }
+  // A data file shorter than the registry says would fault on access.
+  if (!FileHolds(rec->fd.get(), e.file_offset, e.length)) return RSMERR_BAD_CONF;
   ImportEntry& m = f->imp(index);
   m.incarnation++;
   m.owner = self;
@@ -198,6 +217,7 @@ int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid
   int rc;
   Fabric* f = Fabric::Get(&error);
   if (!f) return RSMERR_INSUFFICIENT_RESOURCES;
+  if (int broken = f->Health()) return broken;
   // Injected: the library's allocation, or its open of /dev/rsm, fails.
   rc = ResourceFault(ctlr->node);
   if (rc != RSM_SUCCESS) return rc;

@@ -453,6 +453,7 @@ int PostFromImport(ImportRec* seg) {
   if (PathCut(seg->ctlr->node, seg->node)) return RSMERR_REMOTE_NODE_UNREACHABLE;
   const ImportEntry& m = f->imp(seg->entry);
   const uint32_t xi = Load(m.export_index), xinc = Load(m.export_inc);
+  if (xi >= kMaxExports) return RSMERR_BAD_CONF;  // read from the registry
   // Usually the segment connected to is still the one published under the
   // id: no registry lock, no search.
   const ExportEntry& e = f->exp(xi);
