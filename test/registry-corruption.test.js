@@ -39,6 +39,17 @@ function u32(v) {
   return b;
 }
 
+// A held, process-shared, robust mutex as glibc lays it out (lock word,
+// count, owner, users, kind), held by thread `tid`.
+function forgedMutex(tid) {
+  const forged = Buffer.alloc(L.lockSize);
+  forged.writeInt32LE(tid, 0);
+  forged.writeInt32LE(tid, 8);
+  forged.writeUInt32LE(1, 12);
+  forged.writeInt32LE(16 | 128, 16);
+  return forged;
+}
+
 describe('a damaged registry', function () {
   this.timeout(40000);
   let dir;
@@ -232,16 +243,8 @@ describe('a damaged registry', function () {
   ]) {
     it(`a registry lock whose owner names ${what} wedges no member, newcomer or \`rsm sim reset --force\``, async () => {
       const c = await cluster();
-      const tid = owner();
-      // A held, process-shared, robust mutex as glibc lays it out: lock word,
-      // count, owner, users, kind; plus the mid-update mark.
-      const forged = Buffer.alloc(L.lockSize);
-      forged.writeInt32LE(tid, 0);
-      forged.writeInt32LE(tid, 8);
-      forged.writeUInt32LE(1, 12);
-      forged.writeInt32LE(16 | 128, 16);
-      write(L.lock, forged);
-      write(L.writing, u32(1));
+      write(L.lock, forgedMutex(owner()));
+      write(L.writing, u32(1));  // and the mid-update mark
       const id = await within(c.exporter.call('createExport', { size: PAGE }).then(() => c.exporter.call('publish', {})), 'publish');
       await within(c.importer.call('connect', { node: 1, segmentId: id }), 'connect');
       assert.equal(newcomer(), 'ok');
@@ -255,6 +258,14 @@ describe('a damaged registry', function () {
     });
   }
 
+  it("a signal slot lock whose owner names a live thread that does not hold it wedges neither poster nor waiter", async () => {
+    const c = await cluster();
+    const index = (exportEntry(c.id) - L.exports) / L.exportSize;
+    write(L.exportSignals + index * L.signalSlotSize, forgedMutex(process.pid));
+    await within(c.importer.call('signal', { on: 'import' }), 'signal post');
+    await within(c.exporter.call('waitSignal', { on: 'export', timeout: 5000 }), 'signal wait');
+  });
+
   it('`rsm sim reset --force` removes a registry too damaged to read', async () => {
     await member(1);
     fs.truncateSync(fabric, 100);
@@ -264,6 +275,23 @@ describe('a damaged registry', function () {
     });
     assert.equal(r.status, 0, `${r.signal ?? ''} ${r.stderr}`);
     assert.equal(fs.existsSync(fabric), false);
+  });
+
+  it('in C: a registry truncated under the program gives RSMERR_BAD_CONF from each call, no SIGBUS', () => {
+    const r = spawnSync(path.join(programs, 'rsm_c_damaged_registry'), [], {
+      env: { ...process.env, RSM_SIM_DIR: dir, RSM_SIM_NODE: '1' },
+      encoding: 'utf8',
+      timeout: HANG_MS,
+    });
+    assert.equal(r.status, 0, `exit ${r.status} ${r.signal ?? ''}\n${r.stdout}\n${r.stderr}`);
+    const code = rsm.codes.RSMERR_BAD_CONF;
+    assert.equal(
+      r.stdout,
+      ['rsm_memseg_export_publish', 'rsm_memseg_export_create', 'rsm_memseg_import_connect', 'rsm_get_controller']
+        .map((f) => `${f} ${code}\n`)
+        .join(''),
+    );
+    assert.deepEqual(fs.readdirSync(dir), ['fabric']);
   });
 
   describe('a damaged segment file', () => {

@@ -27,8 +27,14 @@ constexpr uint64_t kFirstAutoId = 0x80000000ull;
 // Liveness locks live far beyond the registry's bytes: byte kLockBase + slot
 // is write-locked by the process in that slot for as long as it runs.
 constexpr off_t kLockBase = off_t{1} << 40;
-// The registry lock: a write lock on the byte just before them.
+// The registry lock: a write lock on the byte just before them; the locks
+// of the signal slots, one byte each, before that.
 constexpr off_t kRegistryLockByte = kLockBase - 1;
+constexpr off_t kSignalLockBase = kRegistryLockByte - kMaxExports - kMaxImports;
+// Threads of one process take a signal slot's lock in turn through one of
+// these (slot number modulo their count); locks are never nested.
+constexpr size_t kSlotStripes = 64;
+pthread_mutex_t g_slot_stripes[kSlotStripes];
 
 uint64_t ReadStartTime(pid_t pid) {
 #ifdef __linux__
@@ -67,15 +73,16 @@ std::string* g_open_error = nullptr;
 struct sigaction g_previous_bus;
 
 #ifdef F_OFD_SETLKW
-// Takes (F_WRLCK) or drops (F_UNLCK) the registry lock. The kernel keeps it:
-// a process cannot forge it by writing the file, and it goes with its
-// holder's death. Waits through signals (a holder keeps it only briefly).
-bool RegistryLock(int fd, short type) {
+// Takes (F_WRLCK) or drops (F_UNLCK) the registry lock, or another lock on
+// a byte of the file. The kernel keeps it: a process cannot forge it by
+// writing the file, and it goes with its holder's death. Waits through
+// signals (a holder keeps it only briefly).
+bool RegistryLock(int fd, short type, off_t byte = kRegistryLockByte) {
   struct flock fl;
   memset(&fl, 0, sizeof fl);
   fl.l_type = type;
   fl.l_whence = SEEK_SET;
-  fl.l_start = kRegistryLockByte;
+  fl.l_start = byte;
   fl.l_len = 1;
   for (;;) {
     if (fcntl(fd, type == F_UNLCK ? F_OFD_SETLK : F_OFD_SETLKW, &fl) == 0) return true;
@@ -126,6 +133,47 @@ void Fabric::Unlock() {
 #endif
   }
   pthread_mutex_unlock(&process_lock_);
+}
+
+bool Fabric::LockSignalSlot(SignalSlot& s) {
+  FabricLayout* l = layout_;
+  const size_t n = &s >= l->export_signals && &s < l->export_signals + kMaxExports
+                       ? static_cast<size_t>(&s - l->export_signals)
+                       : kMaxExports + static_cast<size_t>(&s - l->import_signals);
+  pthread_mutex_lock(&g_slot_stripes[n % kSlotStripes]);
+  if (Broken()) return false;
+#ifdef F_OFD_SETLKW
+  if (lock_fd_ < 0 || !RegistryLock(lock_fd_, F_WRLCK, kSignalLockBase + static_cast<off_t>(n))) {
+    Break("a signal slot lock cannot be taken");
+    return false;
+  }
+  const bool died = __atomic_load_n(&s.held, __ATOMIC_ACQUIRE) != 0;
+#else
+  const bool died = pthread_mutex_lock(&s.lock) == EOWNERDEAD;
+  if (died) pthread_mutex_consistent(&s.lock);
+#endif
+  __atomic_store_n(&s.held, 1u, __ATOMIC_RELEASE);
+  return died;
+}
+
+void Fabric::UnlockSignalSlot(SignalSlot& s) {
+  FabricLayout* l = layout_;
+  const size_t n = &s >= l->export_signals && &s < l->export_signals + kMaxExports
+                       ? static_cast<size_t>(&s - l->export_signals)
+                       : kMaxExports + static_cast<size_t>(&s - l->import_signals);
+  if (!Broken()) {
+    __atomic_store_n(&s.held, 0u, __ATOMIC_RELEASE);
+#ifdef F_OFD_SETLKW
+    RegistryLock(lock_fd_, F_UNLCK, kSignalLockBase + static_cast<off_t>(n));
+#else
+    pthread_mutex_unlock(&s.lock);
+#endif
+  } else if (lock_fd_ >= 0) {
+#ifdef F_OFD_SETLKW
+    RegistryLock(lock_fd_, F_UNLCK, kSignalLockBase + static_cast<off_t>(n));
+#endif
+  }
+  pthread_mutex_unlock(&g_slot_stripes[n % kSlotStripes]);
 }
 
 bool Fabric::StillSound() {
@@ -249,6 +297,19 @@ Fabric* Fabric::Get(std::string* error) {
       }
       AttachFaultTable(*instance, c.faults);
       pthread_atfork(nullptr, nullptr, [] { g_fabric->ForgetSelfAfterFork(); });
+      // Prepare handlers run newest first: the registry lock is taken before
+      // the slot locks, as everywhere else.
+      for (pthread_mutex_t& m : g_slot_stripes) pthread_mutex_init(&m, nullptr);
+      pthread_atfork(
+          [] {
+            for (pthread_mutex_t& m : g_slot_stripes) pthread_mutex_lock(&m);
+          },
+          [] {
+            for (pthread_mutex_t& m : g_slot_stripes) pthread_mutex_unlock(&m);
+          },
+          [] {
+            for (pthread_mutex_t& m : g_slot_stripes) pthread_mutex_unlock(&m);
+          });
       // A fork while another thread holds the registry lock would leave the
       // child's copy of the process lock taken forever.
       pthread_atfork([] { pthread_mutex_lock(&g_fabric->process_lock_); },

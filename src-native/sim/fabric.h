@@ -141,6 +141,12 @@ class Fabric {
   // RSMERR_BAD_CONF once Broken(), else RSM_SUCCESS.
   int Health() const { return Broken() ? RSMERR_BAD_CONF : RSM_SUCCESS; }
 
+  // Takes / drops the lock of a signal slot of this registry, which no
+  // process can forge or keep after death. Returns true when the previous
+  // holder died holding it.
+  bool LockSignalSlot(SignalSlot& slot);
+  void UnlockSignalSlot(SignalSlot& slot);
+
   // This process's slot, claimed on first need. kNoEntry when the table is full.
   uint32_t Self(const FabricLock&);
   uint32_t SelfInc() const { return self_inc_; }

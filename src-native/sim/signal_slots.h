@@ -10,8 +10,10 @@
 namespace rsmsim {
 
 struct SignalSlot {
-  // Robust and process-shared: a process killed while holding it leaves the
-  // slot usable, and the next holder re-rings the doorbell (signals.cc).
+  // Unused where the registry's kernel record locks exist (Linux): the slot
+  // lock is then a lock on a byte of the file (Fabric::LockSignalSlot).
+  // Elsewhere robust and process-shared: a process killed while holding it
+  // leaves the slot usable, and the next holder re-rings the doorbell.
   pthread_mutex_t lock;
   // Pending events. 64 bits: the count is unbounded in practice.
   uint64_t events;
@@ -29,7 +31,9 @@ struct SignalSlot {
   // 1: an injected interrupt awaits the next consumer, who gets
   // RSMERR_INTERRUPTED instead of an event.
   uint32_t interrupted;
-  uint32_t pad;
+  // 1 while a process holds the slot's lock: found set by the next holder,
+  // it means the holder died inside.
+  uint32_t held;
 };
 
 }  // namespace rsmsim

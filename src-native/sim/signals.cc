@@ -112,10 +112,9 @@ void Ring(Fabric& f, const Target& t) {
 // no event empties the socket), a missing one would strand a waiter.
 class SlotLock {
  public:
-  SlotLock(Fabric& f, SignalSlot& s) : slot_(s) {
-    int rc = pthread_mutex_lock(&slot_.lock);
-    if (rc == EOWNERDEAD) {
-      pthread_mutex_consistent(&slot_.lock);
+  SlotLock(Fabric& f, SignalSlot& s) : fabric_(f), slot_(s) {
+    // A lock the registry file cannot forge (Fabric::LockSignalSlot).
+    if (fabric_.LockSignalSlot(slot_)) {
       if (slot_.bell && slot_.events > 0) {
         Target t{false, 0, slot_.inc};
         // Which table the slot is in decides the name.
@@ -130,11 +129,12 @@ class SlotLock {
       }
     }
   }
-  ~SlotLock() { pthread_mutex_unlock(&slot_.lock); }
+  ~SlotLock() { fabric_.UnlockSignalSlot(slot_); }
   SlotLock(const SlotLock&) = delete;
   SlotLock& operator=(const SlotLock&) = delete;
 
  private:
+  Fabric& fabric_;
   SignalSlot& slot_;
 };
 

@@ -25,6 +25,7 @@ int main() {
   printf("\"imports\":%zu,\"importSize\":%zu,\"importInUse\":%zu,\"importExportIndex\":%zu,\"importSegid\":%zu,",
          offsetof(FabricLayout, imports), sizeof(ImportEntry), offsetof(ImportEntry, in_use),
          offsetof(ImportEntry, export_index), offsetof(ImportEntry, segid));
+  printf("\"signalSlotSize\":%zu,", sizeof(rsmsim::SignalSlot));
   printf("\"generation\":%zu,\"exportSignals\":%zu,\"importSignals\":%zu,\"maxExports\":%u,\"maxImports\":%u,"
          "\"maxProcs\":%u}\n",
          offsetof(FabricLayout, generation), offsetof(FabricLayout, export_signals),
