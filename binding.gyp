@@ -142,6 +142,35 @@
       "include_dirs": ["src-native/abi"],
       "cflags": ["-std=c11"],
       "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
+    },
+    {
+      # Blocking calls interrupted by a signal, and exhausted descriptors,
+      # checked in C (test/c/).
+      "target_name": "rsm_c_blocking_calls",
+      "type": "executable",
+      "dependencies": ["rsmsim"],
+      "sources": ["test/c/blocking_calls.c"],
+      "include_dirs": ["src-native/abi"],
+      "cflags": ["-std=c11"],
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"],
+      "libraries": ["-lpthread"]
+    },
+    {
+      # A registry truncated under a C program: RSMERR_BAD_CONF, no SIGBUS
+      # (test/c/).
+      "target_name": "rsm_c_damaged_registry",
+      "type": "executable",
+      "dependencies": ["rsmsim"],
+      "sources": ["test/c/damaged_registry.c"],
+      "include_dirs": ["src-native/abi"],
+      "cflags": ["-std=c11"],
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
+    },
+    {
+      # Where the registry keeps what, for the tests that damage it (test/c/).
+      "target_name": "rsm_registry_layout",
+      "type": "executable",
+      "sources": ["test/c/registry_layout.cc"]
     }
   ]
 }

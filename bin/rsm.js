@@ -255,8 +255,15 @@ function simReset(args) {
   const { values } = parse(args, { json: { type: 'boolean' }, dir: { type: 'string' }, force: { type: 'boolean' } });
   if (values.help) return out(HELP.sim);
   const dir = clusterDir(values.dir);
-  const snap = snapshotOf(dir);
-  const live = snap.processes.filter((p) => p.alive && p.pid !== process.pid);
+  requireCluster(dir);  // never removes files from what is not a cluster
+  let live;
+  try {
+    live = snapshotOf(dir).processes.filter((p) => p.alive && p.pid !== process.pid);
+  } catch (e) {
+    // A damaged registry cannot say who uses it; --force removes it anyway.
+    if (!values.force) throw e;
+    live = [];
+  }
   if (live.length > 0 && !values.force) {
     const who = live.map((p) => `pid ${p.pid} (node ${p.node})`).join(', ');
     throw failure(`${dir} is in use by ${live.length} live process(es): ${who}; stop them or use --force`);

@@ -5,6 +5,7 @@
 
 #include "addon_state.h"
 #include "args.h"
+#include "async_op.h"
 #include "barrier.h"
 #include "controller.h"
 #include "errors.h"
@@ -60,6 +61,9 @@ void ReleaseAll(AddonState* state, bool teardown) {
 // at once, not when the simulator notices a dead process). Views are still
 // detached here: other 'exit' listeners may yet run JavaScript.
 Napi::Value ReleaseAtExit(const Napi::CallbackInfo& info) {
+  // A connect or publish still blocked would hold up the exit and keep its
+  // handles busy: interrupt it first (async_op.h).
+  AsyncOp::AbandonAtExit(info.Env());
   ReleaseAll(StateOf(info), false);
   return info.Env().Undefined();
 }
@@ -83,6 +87,7 @@ void ListenForExit(Napi::Env env, AddonState* state) {
 // everything released and touch neither parents nor children.
 void Teardown(void* arg) {
   AddonState* state = static_cast<AddonState*>(arg);
+  AsyncOp::ForgetEnvironment(state->env);
   ReleaseAll(state, true);
   for (HandleBase* handle : state->registry.NewestFirst()) handle->ForgetLinks();
   state->tearing_down = true;

@@ -45,6 +45,13 @@ class ConnectOp : public AsyncOp {
     return NativeImportSegment::Wrap(controller_, controller_object_.Value(), import_);
   }
 
+  void Abandon() override {
+    controller_->ConnectFinished();
+    // A connection made before the interrupt landed has no owner: close it.
+    if (result_ == RSM_SUCCESS && import_ != nullptr) backend_->rsm_memseg_import_disconnect(import_);
+    controller_->FinishReleaseIfIdle();
+  }
+
  private:
   NativeController* controller_;
   // Holds the controller alive (and so the C++ object above) until settled.

@@ -36,6 +36,9 @@ class PublishOp : public AsyncOp {
     return Napi::Number::New(env, segment_id_);
   }
 
+  // The segment is idle again (or destroyed, if released meanwhile).
+  void Abandon() override { segment_->PublishFinished(); }
+
  private:
   NativeExportSegment* segment_;
   // Holds the segment alive (and so the C++ object above) until settled.

@@ -27,7 +27,8 @@ bool IsLoopbackType(const std::string& type) { return strcasecmp(type.c_str(), "
 
 int GetController(const char* name, ControllerRec** out) {
   std::string error;
-  if (!Fabric::Get(&error)) return RSMERR_BAD_CONF;
+  Fabric* fabric = Fabric::Get(&error);
+  if (!fabric || fabric->Broken()) return RSMERR_BAD_CONF;
   const Config& config = GetConfig();
 
   std::string type = "loopback";

@@ -187,6 +187,7 @@ int ExportCreate(ControllerRec* ctlr, void* vaddr, size_t size, uint_t flags, Ex
   std::string error;
   Fabric* f = Fabric::Get(&error);
   if (!f) return RSMERR_INSUFFICIENT_RESOURCES;
+  if (int broken = f->Health()) return broken;
   // Injected: page locking finds no exportable memory, or /dev/rsm cannot
   // be opened (faults.h).
   if (int fault = ResourceFault(ctlr->node)) return fault;
@@ -205,6 +206,7 @@ int ExportCreate(ControllerRec* ctlr, void* vaddr, size_t size, uint_t flags, Ex
   uint64_t serial;
   {
     FabricLock lock(*f);
+    if (int broken = f->Health()) return broken;
     uint32_t self = f->Self(lock);
     if (self == kNoEntry) return RSMERR_INSUFFICIENT_RESOURCES;
     // Neither the library nor the driver counts a controller's segments or
@@ -330,8 +332,10 @@ int ExportPublish(ExportRec* seg, rsm_memseg_id_t id, const rsmapi_access_entry_
   std::string error;
   Fabric* f = Fabric::Get(&error);
   FabricLock lock(*f);
+  if (int broken = f->Health()) return broken;
   ExportEntry& e = f->exp(seg->entry);
   const uint32_t node = e.node;
+  if (node >= kNodeSlots) return RSMERR_BAD_CONF;  // read from the registry
   if (id == 0) {
     uint64_t& next = f->layout()->next_auto_id[node];
     if (next > 0xFFFFFFFFull) return RSMERR_INSUFFICIENT_RESOURCES;

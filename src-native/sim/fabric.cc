@@ -22,11 +22,19 @@ namespace rsmsim {
 namespace {
 
 constexpr uint64_t kMagic = 0x4246534d49534d52ull;  // "RMSIMSFB"
-constexpr uint32_t kVersion = 3;  // 2: fault table, signal-slot waiters; 3: signal word
+constexpr uint32_t kVersion = 4;  // 2: fault table, signal-slot waiters; 3: signal word; 4: kernel registry lock
 constexpr uint64_t kFirstAutoId = 0x80000000ull;
 // Liveness locks live far beyond the registry's bytes: byte kLockBase + slot
 // is write-locked by the process in that slot for as long as it runs.
 constexpr off_t kLockBase = off_t{1} << 40;
+// The registry lock: a write lock on the byte just before them; the locks
+// of the signal slots, one byte each, before that.
+constexpr off_t kRegistryLockByte = kLockBase - 1;
+constexpr off_t kSignalLockBase = kRegistryLockByte - kMaxExports - kMaxImports;
+// Threads of one process take a signal slot's lock in turn through one of
+// these (slot number modulo their count); locks are never nested.
+constexpr size_t kSlotStripes = 64;
+pthread_mutex_t g_slot_stripes[kSlotStripes];
 
 uint64_t ReadStartTime(pid_t pid) {
 #ifdef __linux__
@@ -56,26 +64,202 @@ uint64_t ReadStartTime(pid_t pid) {
 FabricLock::FabricLock(Fabric& f) : fabric_(f) { fabric_.Lock(); }
 FabricLock::~FabricLock() { fabric_.Unlock(); }
 
-void Fabric::Lock() {
-  int rc = pthread_mutex_lock(&layout_->lock);
-  if (rc == EOWNERDEAD) {
-    // The holder died mid-update. Every update leaves entries either free or
-    // owned by a process, so marking the lock consistent and reaping the dead
-    // owners' entries restores the registry.
-    pthread_mutex_consistent(&layout_->lock);
-    Debug("registry lock holder died; sweeping");
-    SweepHeld();
-  }
-}
-
-void Fabric::Unlock() { pthread_mutex_unlock(&layout_->lock); }
-
 namespace {
 std::once_flag g_open_once;
 Fabric* g_fabric = nullptr;
 // Written once inside call_once, read-only afterwards.
 std::string* g_open_error = nullptr;
+// The SIGBUS disposition found before ours, for faults that are not ours.
+struct sigaction g_previous_bus;
+
+#ifdef F_OFD_SETLKW
+// Takes (F_WRLCK) or drops (F_UNLCK) the registry lock, or another lock on
+// a byte of the file. The kernel keeps it: a process cannot forge it by
+// writing the file, and it goes with its holder's death. Waits through
+// signals (a holder keeps it only briefly).
+bool RegistryLock(int fd, short type, off_t byte = kRegistryLockByte) {
+  struct flock fl;
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = type;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = byte;
+  fl.l_len = 1;
+  for (;;) {
+    if (fcntl(fd, type == F_UNLCK ? F_OFD_SETLK : F_OFD_SETLKW, &fl) == 0) return true;
+    if (errno != EINTR) return false;
+  }
+}
+#endif
+
 }  // namespace
+
+void Fabric::Lock() {
+  pthread_mutex_lock(&process_lock_);
+  if (Broken()) return;
+#ifdef F_OFD_SETLKW
+  if (lock_fd_ < 0) lock_fd_ = open((dir_ + "/fabric").c_str(), O_RDWR | O_CLOEXEC);
+  if (lock_fd_ < 0 || !RegistryLock(lock_fd_, F_WRLCK)) {
+    Break("its lock cannot be taken");
+    return;
+  }
+#else
+  if (pthread_mutex_lock(&layout_->lock) == EOWNERDEAD) {
+    pthread_mutex_consistent(&layout_->lock);
+    __atomic_store_n(&layout_->writing, 1u, __ATOMIC_RELAXED);
+  }
+#endif
+  if (!StillSound()) return;
+  if (__atomic_load_n(&layout_->writing, __ATOMIC_ACQUIRE) != 0) {
+    // The holder died mid-update. Every update leaves entries either free or
+    // owned by a process, so reaping the dead owners' entries restores the
+    // registry.
+    Debug("registry lock holder died; sweeping");
+    SweepHeld();
+  }
+  __atomic_store_n(&layout_->writing, 1u, __ATOMIC_RELEASE);
+}
+
+void Fabric::Unlock() {
+  if (!Broken()) {
+    __atomic_store_n(&layout_->writing, 0u, __ATOMIC_RELEASE);
+#ifdef F_OFD_SETLKW
+    RegistryLock(lock_fd_, F_UNLCK);
+#else
+    pthread_mutex_unlock(&layout_->lock);
+#endif
+  } else if (lock_fd_ >= 0) {
+#ifdef F_OFD_SETLKW
+    RegistryLock(lock_fd_, F_UNLCK);  // taken before the damage showed
+#endif
+  }
+  pthread_mutex_unlock(&process_lock_);
+}
+
+bool Fabric::LockSignalSlot(SignalSlot& s) {
+  FabricLayout* l = layout_;
+  const size_t n = &s >= l->export_signals && &s < l->export_signals + kMaxExports
+                       ? static_cast<size_t>(&s - l->export_signals)
+                       : kMaxExports + static_cast<size_t>(&s - l->import_signals);
+  pthread_mutex_lock(&g_slot_stripes[n % kSlotStripes]);
+  if (Broken()) return false;
+#ifdef F_OFD_SETLKW
+  if (lock_fd_ < 0 || !RegistryLock(lock_fd_, F_WRLCK, kSignalLockBase + static_cast<off_t>(n))) {
+    Break("a signal slot lock cannot be taken");
+    return false;
+  }
+  const bool died = __atomic_load_n(&s.held, __ATOMIC_ACQUIRE) != 0;
+#else
+  const bool died = pthread_mutex_lock(&s.lock) == EOWNERDEAD;
+  if (died) pthread_mutex_consistent(&s.lock);
+#endif
+  __atomic_store_n(&s.held, 1u, __ATOMIC_RELEASE);
+  return died;
+}
+
+void Fabric::UnlockSignalSlot(SignalSlot& s) {
+  FabricLayout* l = layout_;
+  const size_t n = &s >= l->export_signals && &s < l->export_signals + kMaxExports
+                       ? static_cast<size_t>(&s - l->export_signals)
+                       : kMaxExports + static_cast<size_t>(&s - l->import_signals);
+  if (!Broken()) {
+    __atomic_store_n(&s.held, 0u, __ATOMIC_RELEASE);
+#ifdef F_OFD_SETLKW
+    RegistryLock(lock_fd_, F_UNLCK, kSignalLockBase + static_cast<off_t>(n));
+#else
+    pthread_mutex_unlock(&s.lock);
+#endif
+  } else if (lock_fd_ >= 0) {
+#ifdef F_OFD_SETLKW
+    RegistryLock(lock_fd_, F_UNLCK, kSignalLockBase + static_cast<off_t>(n));
+#endif
+  }
+  pthread_mutex_unlock(&g_slot_stripes[n % kSlotStripes]);
+}
+
+bool Fabric::StillSound() {
+  struct stat st;
+  const FabricLayout* l = layout_;
+  if (lock_fd_ >= 0 && (fstat(lock_fd_, &st) != 0 || static_cast<size_t>(st.st_size) != sizeof(FabricLayout))) {
+    Break("the file no longer has the registry's size");
+    return false;
+  }
+  if (__atomic_load_n(&l->magic, __ATOMIC_ACQUIRE) != kMagic || l->version != kVersion ||
+      l->layout_size != sizeof(FabricLayout)) {
+    Break("its header was overwritten");
+    return false;
+  }
+  if (self_ != kNoEntry && self_pid_ == getpid()) {
+    const ProcEntry& p = l->procs[self_];
+    if (!p.in_use || p.pid != self_pid_ || p.incarnation != self_inc_) {
+      Break("this process's entry was overwritten or the registry was made anew");
+      return false;
+    }
+  }
+  return true;
+}
+
+void Fabric::Break(const char* why) {
+  if (Broken()) return;
+  Debug("the registry %s/fabric is damaged (%s); calls fail with RSMERR_BAD_CONF", dir_.c_str(), why);
+  // Zero pages in place of the file's: the call in progress reads empty
+  // tables (in range, harmless), and pointers into the registry held by
+  // handles stay valid.
+  mmap(layout_, sizeof(FabricLayout), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  __atomic_store_n(&broken_, 1, __ATOMIC_RELEASE);
+}
+
+// A bus error on the registry's pages means its file was truncated while
+// mapped: the pages are replaced with zeroed ones and the registry marked
+// broken, and the faulting access is retried on them. Any other bus error
+// goes where it would have gone without us.
+void Fabric::OnBusError(int sig, siginfo_t* info, void* context) {
+  Fabric* f = g_fabric;
+  char* addr = static_cast<char*>(info->si_addr);
+  char* base = f != nullptr ? reinterpret_cast<char*>(f->layout_) : nullptr;
+  if (base != nullptr && addr >= base && addr < base + sizeof(FabricLayout) &&
+      mmap(base, sizeof(FabricLayout), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+          MAP_FAILED) {
+    __atomic_store_n(&f->broken_, 1, __ATOMIC_RELEASE);
+    return;
+  }
+  if (g_previous_bus.sa_flags & SA_SIGINFO) {
+    if (g_previous_bus.sa_sigaction != nullptr) return g_previous_bus.sa_sigaction(sig, info, context);
+  } else if (g_previous_bus.sa_handler != SIG_DFL && g_previous_bus.sa_handler != SIG_IGN) {
+    return g_previous_bus.sa_handler(sig);
+  }
+  // Default action: the access faults again on return and ends the process.
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigaction(SIGBUS, &dfl, nullptr);
+}
+
+bool Fabric::CheckTables(std::string* error) const {
+  const FabricLayout* l = layout_;
+  auto bad = [error](const std::string& what) {
+    *error = "the registry is damaged: " + what;
+    return false;
+  };
+  for (uint32_t i = 0; i < kMaxProcs; ++i)
+    if (l->procs[i].in_use > 1) return bad("process entry " + std::to_string(i) + " has a bad state");
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  for (uint32_t i = 0; i < kMaxExports; ++i) {
+    const ExportEntry& e = l->exports[i];
+    if (e.state > kExportPublished) return bad("export entry " + std::to_string(i) + " has a bad state");
+    if (e.state == kExportFree) continue;
+    if (e.owner >= kMaxProcs || e.node >= kNodeSlots || e.acl_len > kMaxAcl || e.length == 0 ||
+        e.length > 0x7FFFFFFFull || e.file_offset % page != 0)
+      return bad("export entry " + std::to_string(i) + " is out of range");
+  }
+  for (uint32_t i = 0; i < kMaxImports; ++i) {
+    const ImportEntry& m = l->imports[i];
+    if (m.in_use > 1) return bad("import entry " + std::to_string(i) + " has a bad state");
+    if (m.in_use == 0) continue;
+    if (m.owner >= kMaxProcs || m.export_index >= kMaxExports || m.node >= kNodeSlots || m.export_node >= kNodeSlots)
+      return bad("import entry " + std::to_string(i) + " is out of range");
+  }
+  return true;
+}
 
 Fabric* Fabric::Get(std::string* error) {
   std::call_once(g_open_once, [] {
@@ -94,8 +278,43 @@ Fabric* Fabric::Get(std::string* error) {
     Fabric* instance = ::new (&fabric_storage) Fabric();
     if (instance->Open(c.dir, &open_error)) {
       fabric = instance;
+      // Bus errors on the registry's pages are ours to survive.
+      struct sigaction bus;
+      memset(&bus, 0, sizeof bus);
+      bus.sa_sigaction = &Fabric::OnBusError;
+      bus.sa_flags = SA_SIGINFO | SA_NODEFER;
+      sigemptyset(&bus.sa_mask);
+      sigaction(SIGBUS, &bus, &g_previous_bus);
+      bool sound;
+      {
+        FabricLock lock(*instance);
+        sound = !instance->Broken() && instance->CheckTables(&open_error);
+      }
+      if (!sound) {
+        if (open_error.empty()) open_error = c.dir + "/fabric is damaged";
+        fabric = nullptr;
+        return;
+      }
       AttachFaultTable(*instance, c.faults);
       pthread_atfork(nullptr, nullptr, [] { g_fabric->ForgetSelfAfterFork(); });
+      // Prepare handlers run newest first: the registry lock is taken before
+      // the slot locks, as everywhere else.
+      for (pthread_mutex_t& m : g_slot_stripes) pthread_mutex_init(&m, nullptr);
+      pthread_atfork(
+          [] {
+            for (pthread_mutex_t& m : g_slot_stripes) pthread_mutex_lock(&m);
+          },
+          [] {
+            for (pthread_mutex_t& m : g_slot_stripes) pthread_mutex_unlock(&m);
+          },
+          [] {
+            for (pthread_mutex_t& m : g_slot_stripes) pthread_mutex_unlock(&m);
+          });
+      // A fork while another thread holds the registry lock would leave the
+      // child's copy of the process lock taken forever.
+      pthread_atfork([] { pthread_mutex_lock(&g_fabric->process_lock_); },
+                     [] { pthread_mutex_unlock(&g_fabric->process_lock_); },
+                     [] { pthread_mutex_unlock(&g_fabric->process_lock_); });
     }
   });
   if (!g_fabric && error) *error = *g_open_error;
@@ -259,6 +478,7 @@ bool Fabric::Alive(uint32_t slot, uint32_t inc) {
 bool Fabric::ReapIfDead(const FabricLock&, uint32_t slot) { return ReapIfDeadHeld(slot); }
 
 bool Fabric::ReapIfDeadHeld(uint32_t slot) {
+  if (slot >= kMaxProcs) return false;  // a slot number read from the registry
   ProcEntry& p = layout_->procs[slot];
   if (!p.in_use) return false;
   if (slot == self_ && self_pid_ == getpid()) return false;
@@ -302,6 +522,7 @@ uint32_t Fabric::ForceDisconnectImporters(const FabricLock&, uint32_t index) {
 }
 
 uint32_t Fabric::ForceDisconnectImportersHeld(uint32_t index) {
+  if (index >= kMaxExports) return 0;
   ExportEntry& e = layout_->exports[index];
   uint32_t count = 0;
   for (uint32_t i = 0; i < kMaxImports; ++i) {
@@ -342,7 +563,9 @@ void Fabric::ForgetSelfAfterFork() {
   // The child must not keep the parent's liveness lock alive: closing our
   // copy of the descriptor leaves the parent's lock in place.
   if (lock_fd_ >= 0) close(lock_fd_);
-  lock_fd_ = -1;
+  // A description of its own: one shared with the parent would share the
+  // parent's registry lock too.
+  lock_fd_ = open((dir_ + "/fabric").c_str(), O_RDWR | O_CLOEXEC);
   self_ = kNoEntry;
   self_inc_ = 0;
   self_pid_ = 0;

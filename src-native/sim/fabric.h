@@ -5,11 +5,14 @@
 // them, and the generation counters importers poll without a lock.
 //
 // All tables have a fixed size so the layout is the same in every process; a
-// process-shared robust mutex guards them, so a process killed while holding
-// it leaves a consistent registry (its entries are reaped by the next user).
+// kernel record lock on the file guards them, so a process killed while
+// holding it leaves a consistent registry (its entries are reaped by the
+// next user). Everything read from the file is input, checked before use:
+// any process of the user can write it.
 #pragma once
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include <string>
@@ -78,6 +81,8 @@ struct FabricLayout {
   uint64_t magic;
   uint32_t version;
   uint32_t layout_size;
+  // Unused since version 3: the registry lock is a kernel record lock on
+  // the file (fabric.cc), which no process can forge by writing here.
   pthread_mutex_t lock;
   uint64_t next_serial;
   uint64_t next_auto_id[kNodeSlots];  // > 0xFFFFFFFF once exhausted
@@ -91,6 +96,10 @@ struct FabricLayout {
   SignalSlot import_signals[kMaxImports];
   // Injected faults (faults.h).
   FaultTable faults;
+  // Non-zero while a process updates the tables under the registry lock:
+  // the next holder finding it set knows the writer died mid-update.
+  uint32_t writing;
+  uint32_t pad_end;
 };
 
 class Fabric;
@@ -123,6 +132,20 @@ class Fabric {
     return __atomic_load_n(&layout_->generation[import_index], __ATOMIC_ACQUIRE);
   }
   uint16_t* GenerationSlot(uint32_t import_index) const { return &layout_->generation[import_index]; }
+
+  // Whether the registry was found damaged: the wrong size, identity or
+  // contents under the lock, or a bus error on its pages (the file was
+  // truncated under us). Its mapping is then a private zeroed copy and the
+  // entry points fail with RSMERR_BAD_CONF.
+  bool Broken() const { return __atomic_load_n(&broken_, __ATOMIC_ACQUIRE) != 0; }
+  // RSMERR_BAD_CONF once Broken(), else RSM_SUCCESS.
+  int Health() const { return Broken() ? RSMERR_BAD_CONF : RSM_SUCCESS; }
+
+  // Takes / drops the lock of a signal slot of this registry, which no
+  // process can forge or keep after death. Returns true when the previous
+  // holder died holding it.
+  bool LockSignalSlot(SignalSlot& slot);
+  void UnlockSignalSlot(SignalSlot& slot);
 
   // This process's slot, claimed on first need. kNoEntry when the table is full.
   uint32_t Self(const FabricLock&);
@@ -167,10 +190,23 @@ class Fabric {
   uint32_t ForceDisconnectImportersHeld(uint32_t index);
   bool SlotLockHeld(uint32_t slot);
   bool TakeSlotLock(uint32_t slot);
+  // Checks the whole registry once, when the process attaches to it: every
+  // state, index and length in range. False with *error saying what is not.
+  bool CheckTables(std::string* error) const;
+  // Under the lock: the file still has the registry's size and identity,
+  // and this process's slot is still its own.
+  bool StillSound();
+  // Replaces the mapping with a private zeroed one and marks it broken.
+  void Break(const char* why);
+  static void OnBusError(int sig, siginfo_t* info, void* context);
 
   std::string dir_;
   FabricLayout* layout_ = nullptr;
   int lock_fd_ = -1;  // holds this process's liveness lock; closed in a forked child
+  int broken_ = 0;
+  // Threads of this process take the registry lock in turn; the kernel lock
+  // on the file then orders the processes.
+  pthread_mutex_t process_lock_ = PTHREAD_MUTEX_INITIALIZER;
   uint32_t self_ = kNoEntry;
   uint32_t self_inc_ = 0;
   pid_t self_pid_ = 0;

@@ -1,5 +1,6 @@
 #include "faults.h"
 
+#include <errno.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,9 +96,13 @@ void CrashNode(Fabric& f, const FabricLock& lock, uint32_t node) {
   }
 }
 
-void Pause() {
+// Sleeps a moment between looks at the fault table. False when a signal
+// arrived meanwhile: the blocking call returns RSMERR_INTERRUPTED, as the
+// driver's interruptible waits do (illumos rsm.c, rsm_bind: a cv_wait_sig
+// woken by a signal returns RSMERR_INTERRUPTED).
+bool Pause() {
   timespec ts{0, 2 * 1000 * 1000};
-  nanosleep(&ts, nullptr);
+  return nanosleep(&ts, nullptr) == 0 || errno != EINTR;
 }
 
 bool TakeOne(uint32_t* counter) {
@@ -260,8 +265,7 @@ int WaitForResources(uint32_t node, bool dontwait) {
   const uint32_t interrupts = Load(t.interrupts[node]);
   while (Load(t.no_resources[node])) {
     if (dontwait) return RSMERR_INSUFFICIENT_RESOURCES;
-    if (Load(t.interrupts[node]) != interrupts) return RSMERR_INTERRUPTED;
-    Pause();
+    if (Load(t.interrupts[node]) != interrupts || !Pause()) return RSMERR_INTERRUPTED;
   }
   return RSM_SUCCESS;
 }
@@ -272,8 +276,7 @@ int WaitForAnswer(uint32_t local, uint32_t remote) {
   const uint32_t interrupts = Load(t.interrupts[local]);
   while (Load(t.unresponsive[remote])) {
     if (PathCut(local, remote)) return RSMERR_REMOTE_NODE_UNREACHABLE;
-    if (Load(t.interrupts[local]) != interrupts) return RSMERR_INTERRUPTED;
-    Pause();
+    if (Load(t.interrupts[local]) != interrupts || !Pause()) return RSMERR_INTERRUPTED;
   }
   return RSM_SUCCESS;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -83,6 +84,16 @@ int InterconnectConnect(Fabric* f, const ControllerRec* ctlr, const LinkDesc* pa
   return RSM_SUCCESS;
 }
 
+// Whether the open data file has `length` bytes from `offset` (a page
+// multiple), as the registry claims.
+bool FileHolds(int fd, uint64_t offset, uint64_t length) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size < 0) return false;
+  const uint64_t page = static_cast<uint64_t>(HostPageSize());
+  return offset % page == 0 && offset <= static_cast<uint64_t>(st.st_size) &&
+         length <= static_cast<uint64_t>(st.st_size) - offset;
+}
+
 int MmapError(int err) {
   switch (err) {
     case ENOMEM:
@@ -110,6 +121,7 @@ int DriverMap(ImportRec* seg, int prot, off_t offset, size_t length, void* hint,
   if (seg->LiveGeneration() != seg->connect_gen) return ENODEV;
   {
     FabricLock lock(*f);
+    if (f->Broken()) return ENODEV;
     const ImportEntry& m = f->imp(seg->entry);
     if (!f->Alive(seg->export_owner, seg->export_owner_inc)) f->ReapIfDead(lock, seg->export_owner);
     if (!m.in_use || m.incarnation != seg->entry_inc || m.disconnected) return ENODEV;
@@ -133,6 +145,7 @@ int ConnectLocked(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node
                   rsm_permission_t perm, ImportRec* rec, uint32_t* index_out, uint32_t* export_out, uint32_t* mode_out, uint64_t* serial_out,
                   uint64_t* offset_out, uint64_t* length_out) {
   FabricLock lock(*f);
+  if (int rc = f->Health()) return rc;
   uint32_t self = f->Self(lock);
   if (self == kNoEntry) return RSMERR_INSUFFICIENT_RESOURCES;
   // The exporter's side: is the id published on that node, to us?
@@ -146,6 +159,8 @@ int ConnectLocked(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node
   }
   if (export_index == kNoEntry) return RSMERR_SEG_NOT_PUBLISHED;
   const ExportEntry& e = f->exp(export_index);
+  // Read from the registry: checked before use.
+  if (e.acl_len > kMaxAcl || e.owner >= kMaxProcs || e.length == 0 || e.length > 0x7FFFFFFFull) return RSMERR_BAD_CONF;
   uint32_t granted;
   if (e.acl_len == 0) {
     granted = e.default_mode & 0666;
@@ -215,6 +230,8 @@ int ConnectLocked(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node
 int ObtainMemory(Fabric* f, ImportRec* rec, uint32_t index, uint32_t export_index, uint32_t node,
                  rsm_permission_t perm, uint32_t* mode, uint64_t* offset, uint64_t* length) {
   Grant g = FetchMemory(rec->export_pid, rec->export_key, export_index, rec->export_inc, node, perm);
+  // Memory shorter than the answer says would fault on access.
+  if (g.rc == RSM_SUCCESS && g.fd.valid() && !FileHolds(g.fd.get(), g.offset, g.length)) g.rc = RSMERR_BAD_CONF;
   if (g.rc == RSM_SUCCESS) {
     rec->fd = std::move(g.fd);
     *mode = g.mode;
@@ -237,6 +254,7 @@ int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid
   int rc;
   Fabric* f = Fabric::Get(&error);
   if (!f) return RSMERR_INSUFFICIENT_RESOURCES;
+  if (int broken = f->Health()) return broken;
   // Injected: the library's allocation, or its open of /dev/rsm, fails.
   rc = ResourceFault(ctlr->node);
   if (rc != RSM_SUCCESS) return rc;

@@ -10,8 +10,10 @@
 namespace rsmsim {
 
 struct SignalSlot {
-  // Robust and process-shared. Guards the fields below `word`; posters never
-  // take it, so a stopped or busy owner cannot hold a poster up.
+  // Guards the fields below `word`; posters never take it, so a stopped or
+  // busy owner cannot hold a poster up. Unused where the registry's kernel
+  // record locks exist (Linux): the slot lock is then a lock on a byte of the
+  // file (Fabric::LockSignalSlot). Elsewhere robust and process-shared.
   pthread_mutex_t lock;
   // The count and the doorbell state in one word, changed only by
   // compare-and-swap (signals.cc): bits 63..32 the entry incarnation the
@@ -31,7 +33,9 @@ struct SignalSlot {
   // 1: an injected interrupt awaits the next consumer, who gets
   // RSMERR_INTERRUPTED instead of an event.
   uint32_t interrupted;
-  uint32_t pad;
+  // 1 while a process holds the slot's lock: found set by the next holder,
+  // it means the holder died inside.
+  uint32_t held;
 };
 
 }  // namespace rsmsim

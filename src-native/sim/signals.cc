@@ -155,18 +155,27 @@ void Deliver(Fabric& f, const Target& t, uint64_t n = 1) {
   if (!(w & kRung)) Ring(f, t);
 }
 
-// Holds a slot's lock. A holder that died inside leaves the fields it
-// guards as they were: each is one store.
+// Holds a slot's lock, one the registry file cannot forge
+// (Fabric::LockSignalSlot). A holder that died inside leaves the fields it
+// guards as they were: each is one store, and posters never take the lock.
 class SlotLock {
  public:
-  explicit SlotLock(SignalSlot& s) : slot_(s) {
-    if (pthread_mutex_lock(&slot_.lock) == EOWNERDEAD) pthread_mutex_consistent(&slot_.lock);
+  explicit SlotLock(SignalSlot& s) : fabric_(GetFabric()), slot_(s) {
+    if (fabric_) {
+      fabric_->LockSignalSlot(slot_);
+    } else if (pthread_mutex_lock(&slot_.lock) == EOWNERDEAD) {
+      pthread_mutex_consistent(&slot_.lock);
+    }
   }
-  ~SlotLock() { pthread_mutex_unlock(&slot_.lock); }
+  ~SlotLock() {
+    if (fabric_) fabric_->UnlockSignalSlot(slot_);
+    else pthread_mutex_unlock(&slot_.lock);
+  }
   SlotLock(const SlotLock&) = delete;
   SlotLock& operator=(const SlotLock&) = delete;
 
  private:
+  Fabric* fabric_;
   SignalSlot& slot_;
 };
 
@@ -531,6 +540,7 @@ int PostFromImport(ImportRec* seg) {
   if (PathCut(seg->ctlr->node, seg->node)) return RSMERR_REMOTE_NODE_UNREACHABLE;
   const ImportEntry& m = f->imp(seg->entry);
   const uint32_t xi = Load(m.export_index), xinc = Load(m.export_inc);
+  if (xi >= kMaxExports) return RSMERR_BAD_CONF;  // read from the registry
   // Usually the segment connected to is still the one published under the
   // id: no registry lock, no search.
   const ExportEntry& e = f->exp(xi);
