@@ -293,28 +293,4 @@ describe('a damaged registry', function () {
     );
     assert.deepEqual(fs.readdirSync(dir), ['fabric']);
   });
-
-  describe('a damaged segment file', () => {
-    const segmentFile = () => fs.readdirSync(dir).find((f) => /^seg-1-\d+\.mem$/.test(f));
-
-    it('truncated: connect gets RSMERR_BAD_CONF, not a connection whose first access is a SIGBUS', async () => {
-      const exporter = await member(1);
-      await exporter.call('createExport', { size: PAGE });
-      const id = await exporter.call('publish', { segmentId: 0x6a0002 });
-      fs.truncateSync(path.join(dir, segmentFile()), 0);
-      const importer = await member(2);
-      await peerRejects(within(importer.call('connect', { node: 1, segmentId: id }), 'connect'), BAD_CONF, 'rsm_memseg_import_connect');
-      await alive(importer);
-    });
-
-    it('removed: connect fails cleanly with RSMERR_SEG_NOT_PUBLISHED', async () => {
-      const exporter = await member(1);
-      await exporter.call('createExport', { size: PAGE });
-      const id = await exporter.call('publish', { segmentId: 0x6a0003 });
-      fs.unlinkSync(path.join(dir, segmentFile()));
-      const importer = await member(2);
-      await peerRejects(within(importer.call('connect', { node: 1, segmentId: id }), 'connect'), 'RSMERR_SEG_NOT_PUBLISHED');
-      await alive(importer);
-    });
-  });
 });

@@ -398,10 +398,6 @@ bool Fabric::Open(const std::string& dir, std::string* error) {
   return true;
 }
 
-std::string Fabric::DataPath(uint32_t node, uint64_t serial) const {
-  return dir_ + "/seg-" + std::to_string(node) + "-" + std::to_string(serial) + ".mem";
-}
-
 #if defined(F_OFD_GETLK) || defined(F_OFD_SETLK)
 // The byte of the registry file whose write lock a live process in `slot`
 // holds (close-on-exec, dropped by the kernel when the process dies).
@@ -502,7 +498,6 @@ void Fabric::ReapProcess(uint32_t slot) {
     if (e.state == kExportFree || e.owner != slot || e.owner_inc != p.incarnation) continue;
     ForceDisconnectImportersHeld(i);
     DropDeadDoorbell(*this, /*is_export=*/true, i, e.incarnation);
-    unlink(DataPath(e.node, e.serial).c_str());
     e.state = kExportFree;
     e.incarnation++;
   }

@@ -55,7 +55,7 @@ struct ExportEntry {
   uint32_t acl_len;
   uint32_t server_key;  // names the owner's memory server (memory_server.h)
   uint64_t length;
-  uint64_t serial;  // data file seg-<node>-<serial>.mem
+  uint64_t serial;  // unused: segment memory is no file (memory_server.h)
   uint64_t file_offset;
   char ctlr[kCtlrNameMax];
   rsmapi_access_entry_t acl[kMaxAcl];
@@ -171,7 +171,6 @@ class Fabric {
   void FreeExport(const FabricLock&, uint32_t index);
   void FreeImport(const FabricLock&, uint32_t index);
 
-  std::string DataPath(uint32_t node, uint64_t serial) const;
   const std::string& dir() const { return dir_; }
 
   // After fork, in the child: forget the parent's process slot.

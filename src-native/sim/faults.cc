@@ -87,7 +87,6 @@ void CrashNode(Fabric& f, const FabricLock& lock, uint32_t node) {
     if (e.state == kExportFree || e.node != node) continue;
     f.ForceDisconnectImporters(lock, i);
     DropDeadDoorbell(f, /*is_export=*/true, i, e.incarnation);
-    unlink(f.DataPath(e.node, e.serial).c_str());
     f.FreeExport(lock, i);
   }
   for (uint32_t i = 0; i < kMaxImports; ++i) {

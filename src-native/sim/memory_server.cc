@@ -92,6 +92,12 @@ Grant Decide(uint32_t entry, uint32_t incarnation, uint32_t node, uint32_t perm,
     g.rc = RSMERR_SEG_NOT_PUBLISHED;
     return g;
   }
+  const bool transfer = (perm & kForTransfer) != 0;
+  perm &= ~kForTransfer;
+  if (transfer && node == s.node) {  // same-node transfers go through a mapping
+    g.rc = RSMERR_PERM_DENIED;
+    return g;
+  }
   if (perm & ~static_cast<uint32_t>(RSM_PERM_RDWR)) {
     g.rc = RSMERR_PERM_DENIED;
     return g;
@@ -107,9 +113,10 @@ Grant Decide(uint32_t entry, uint32_t incarnation, uint32_t node, uint32_t perm,
       }
   }
   const uint32_t a = ((perm & RSM_PERM_READ) ? 0444u : 0u) | ((perm & RSM_PERM_WRITE) ? 0222u : 0u);
-  const uint32_t e = a & granted;
+  // For the driver's transfers the node's grant alone decides.
+  const uint32_t e = transfer ? granted & RSM_PERM_RDWR & perm : a & granted;
   const int shift = uid == s.uid ? 0 : InGroups(s.gid, gid, groups) ? 3 : 6;
-  if ((perm & ~(e << shift)) != 0 && uid != 0) {  // the superuser holds the override privileges
+  if (transfer ? (perm & ~e) != 0 : (perm & ~(e << shift)) != 0 && uid != 0) {  // the superuser holds the override privileges
     g.rc = RSMERR_PERM_DENIED;
     return g;
   }

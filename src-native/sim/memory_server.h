@@ -77,6 +77,13 @@ struct Grant {
 
 constexpr int kAnswerTimeoutMs = 5000;
 
+// Or'ed into the requested permission: a descriptor for the driver's own
+// transfers to a remote importer (scatter/gather), which the interconnect
+// allows on the node's grant alone, with no user-level check (rsm.c
+// rsm_iovec_ioctl; docs/semantics.md §4.5). The importer uses it for the one
+// transfer and closes it.
+constexpr uint32_t kForTransfer = 0x10000;
+
 // The importer's side: asks the exporting process (pid, key) for export
 // entry (entry, incarnation) on behalf of this process as `node`, requesting
 // `perm`. RSMERR_SEG_NOT_PUBLISHED when the exporter is gone or does not

@@ -10,6 +10,7 @@
 #include "handles.h"
 #include "import.h"
 #include "local_memory.h"
+#include "memory_server.h"
 #include "sim_api.h"
 
 namespace rsmsim {
@@ -133,6 +134,20 @@ int DriverTransfer(ImportRec* seg, rsm_scat_gath_t* sg, bool put) {
   // interconnect enforces what the exporter published for this node.
   const uint32_t need = put ? RSM_PERM_WRITE : RSM_PERM_READ;
   if ((NodeGrant(f, seg) & need) != need) return RSMERR_PERM_DENIED;
+  // The descriptor the import holds follows the user's mode E; when it does
+  // not allow the direction the node's grant does, ask the exporter for one
+  // that does, for this transfer only.
+  int fd = seg->fd.get();
+  Fd for_transfer;
+  const int access = fd >= 0 ? (fcntl(fd, F_GETFL) & O_ACCMODE) : -1;
+  if (access != O_RDWR && !(access == O_RDONLY && !put)) {
+    Grant g = FetchMemory(seg->export_pid, seg->export_key, seg->export_index, seg->export_inc, seg->ctlr->node,
+                          need | kForTransfer);
+    if (g.rc != RSM_SUCCESS) return g.rc == RSMERR_PERM_DENIED ? g.rc : RSMERR_BAD_SGIO;
+    if (!g.fd.valid()) return RSMERR_BAD_SGIO;
+    for_transfer = std::move(g.fd);
+    fd = for_transfer.get();
+  }
   for (ulong_t i = 0; i < sg->io_request_count; ++i) {
     const rsm_iovec_t& io = sg->iovec[i];
     sg->io_residual_count = sg->io_request_count - i;
@@ -141,8 +156,8 @@ int DriverTransfer(ImportRec* seg, rsm_scat_gath_t* sg, bool put) {
     size_t done = 0;
     while (done < io.transfer_length) {
       const off_t at = seg->file_offset + static_cast<off_t>(io.remote_offset + done);
-      ssize_t n = put ? pwrite(seg->fd.get(), local + done, io.transfer_length - done, at)
-                      : pread(seg->fd.get(), local + done, io.transfer_length - done, at);
+      ssize_t n = put ? pwrite(fd, local + done, io.transfer_length - done, at)
+                      : pread(fd, local + done, io.transfer_length - done, at);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return errno == EFAULT ? RSMERR_BAD_ADDR : RSMERR_BAD_SGIO;
       if (n == 0) return RSMERR_BAD_SGIO;

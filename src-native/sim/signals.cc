@@ -160,22 +160,15 @@ void Deliver(Fabric& f, const Target& t, uint64_t n = 1) {
 // guards as they were: each is one store, and posters never take the lock.
 class SlotLock {
  public:
-  explicit SlotLock(SignalSlot& s) : fabric_(GetFabric()), slot_(s) {
-    if (fabric_) {
-      fabric_->LockSignalSlot(slot_);
-    } else if (pthread_mutex_lock(&slot_.lock) == EOWNERDEAD) {
-      pthread_mutex_consistent(&slot_.lock);
-    }
-  }
-  ~SlotLock() {
-    if (fabric_) fabric_->UnlockSignalSlot(slot_);
-    else pthread_mutex_unlock(&slot_.lock);
-  }
+  // The registry is passed in, never looked up: this runs inside the
+  // registry's own opening (reaping a dead process's doorbells).
+  SlotLock(Fabric& f, SignalSlot& s) : fabric_(f), slot_(s) { fabric_.LockSignalSlot(slot_); }
+  ~SlotLock() { fabric_.UnlockSignalSlot(slot_); }
   SlotLock(const SlotLock&) = delete;
   SlotLock& operator=(const SlotLock&) = delete;
 
  private:
-  Fabric* fabric_;
+  Fabric& fabric_;
   SignalSlot& slot_;
 };
 
@@ -285,7 +278,7 @@ std::shared_ptr<Doorbell> EnsureBell(Fabric& f, const Target& t, int* error) {
   chmod(bell->path.c_str(), 0622);
   SignalSlot& s = SlotOf(f, t);
   {
-    SlotLock slock(s);
+    SlotLock slock(f, s);
     Claim(s, t.inc);
     s.bell = 1;
   }
@@ -310,7 +303,7 @@ std::shared_ptr<Doorbell> FindBell(const Target& t) {
 bool TakeInterrupt(Fabric& f, const Target& t, const Doorbell* bell) {
   SignalSlot& s = SlotOf(f, t);
   {
-    SlotLock slock(s);
+    SlotLock slock(f, s);
     if (s.inc != t.inc || !s.interrupted) return false;
     __atomic_store_n(&s.interrupted, 0u, __ATOMIC_RELEASE);
   }
@@ -324,12 +317,12 @@ class WaitInProgress {
  public:
   WaitInProgress(Fabric& f, const Target& t) : f_(f), t_(t) {
     SignalSlot& s = SlotOf(f_, t_);
-    SlotLock slock(s);
+    SlotLock slock(f_, s);
     if (s.inc == t_.inc) s.waiters++;
   }
   ~WaitInProgress() {
     SignalSlot& s = SlotOf(f_, t_);
-    SlotLock slock(s);
+    SlotLock slock(f_, s);
     if (s.inc == t_.inc && s.waiters > 0) s.waiters--;
   }
   WaitInProgress(const WaitInProgress&) = delete;
@@ -343,7 +336,7 @@ class WaitInProgress {
 // Marks whether the handle's process holds poll descriptors for the slot.
 void SetPolled(Fabric& f, const Target& t, bool polled) {
   SignalSlot& s = SlotOf(f, t);
-  SlotLock slock(s);
+  SlotLock slock(f, s);
   if (s.inc == t.inc) s.polled = polled ? 1 : 0;
 }
 
@@ -456,7 +449,7 @@ void DropDeadDoorbell(Fabric& f, bool is_export, uint32_t index, uint32_t inc) {
   // Unlinked whether or not the slot says it was made: the dead owner may
   // have died between making the FIFO and saying so.
   unlink(BellPath(f, t).c_str());
-  SlotLock slock(s);
+  SlotLock slock(f, s);
   if (s.inc != inc) return;
   s.bell = 0;
   s.waiters = 0;
@@ -468,7 +461,7 @@ void InterruptWaits(Fabric& f, uint32_t node) {
   auto interrupt = [&f](const Target& t) {
     SignalSlot& s = SlotOf(f, t);
     {
-      SlotLock slock(s);
+      SlotLock slock(f, s);
       if (s.inc != t.inc || (s.waiters == 0 && !s.polled)) return;
       __atomic_store_n(&s.interrupted, 1u, __ATOMIC_RELEASE);
     }
@@ -510,7 +503,7 @@ void CloseDoorbell(bool is_export, uint32_t index, uint32_t inc) {
   }
   {
     SignalSlot& s = SlotOf(*f, t);
-    SlotLock slock(s);
+    SlotLock slock(*f, s);
     if (s.inc == inc) {
       s.bell = 0;
       s.waiters = 0;
