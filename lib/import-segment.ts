@@ -39,9 +39,13 @@ export interface IoEntry {
   /** Where in `local` (default 0). */
   localOffset?: number;
   /**
-   * Where in the segment. As in librsm, relative to the start of the
-   * mapping when the connection has an explicit mapping (of a window);
-   * otherwise a segment offset.
+   * Where in the segment: a segment offset. One exception, as in librsm:
+   * where the library copies through a mapping itself (the loopback
+   * controller, and an import of a segment exported on this same node) and
+   * the connection has an explicit mapping of a window, the offset is
+   * relative to the start of that window. For a segment on another node the
+   * driver always takes a segment offset, mapping or not
+   * (docs/semantics.md §4.5, §5.9).
    */
   remoteOffset: number;
   /** Bytes to move (default: the rest of `local` after localOffset). */
