@@ -15,7 +15,7 @@ const napi_type_tag NativeExportSegment::kTypeTag = {0x2d8e6b04f1a7c395ULL, 0x51
 
 Napi::Function NativeExportSegment::DefineClass(Napi::Env env, AddonState* state) {
   using T = NativeExportSegment;
-  return ObjectWrap<T>::DefineClass(env, "NativeExportSegment",
+  return DefineHandleClass<T>(env, "NativeExportSegment",
                                     {
                                         GetterProperty<T, &T::Buffer>("buffer"),
                                         GetterProperty<T, &T::Size>("size"),

@@ -10,7 +10,7 @@ const napi_type_tag NativeLocalMemory::kTypeTag = {0x5be1c07a9d3246f1ULL, 0x8f2a
 
 Napi::Function NativeLocalMemory::DefineClass(Napi::Env env, AddonState* state) {
   using T = NativeLocalMemory;
-  return ObjectWrap<T>::DefineClass(env, "NativeLocalMemory",
+  return DefineHandleClass<T>(env, "NativeLocalMemory",
                                     {
                                         GetterProperty<T, &T::Buffer>("buffer"),
                                         GetterProperty<T, &T::Size>("size"),

@@ -12,7 +12,7 @@ const napi_type_tag NativeMapping::kTypeTag = {0x93b57e1d0a6c24f8ULL, 0xd26a41c8
 
 Napi::Function NativeMapping::DefineClass(Napi::Env env, AddonState* state) {
   using T = NativeMapping;
-  return ObjectWrap<T>::DefineClass(env, "NativeMapping",
+  return DefineHandleClass<T>(env, "NativeMapping",
                                     {
                                         GetterProperty<T, &T::Buffer>("buffer"),
                                         GetterProperty<T, &T::Offset>("offset"),
