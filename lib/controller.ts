@@ -67,7 +67,7 @@ export class Controller {
 
   /** @internal */
   constructor(native: NativeController, name: string) {
-    this.native = native;
+    this.native = check.nativeHandle(native, binding.NativeController, 'Controller');
     this.name = name;
   }
 

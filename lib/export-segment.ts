@@ -2,6 +2,7 @@
 // is published (rsm_memseg_export_*). The segment owns its page-aligned
 // memory; `bytes` is a view of it that reads as empty after destroy().
 
+import { binding } from './binding';
 import { Limits, SegmentIds } from './constants';
 import type { Controller } from './controller';
 import { codedError } from './errors';
@@ -46,7 +47,7 @@ export class ExportSegment {
 
   /** @internal */
   constructor(native: NativeExportSegment, controller: Controller) {
-    this.native = native;
+    this.native = check.nativeHandle(native, binding.NativeExportSegment, 'ExportSegment');
     this.controller = controller;
     this.size = native.size;
   }

@@ -2,6 +2,7 @@
 // (rsm_memseg_import_*). Data moves by put/get (copies, straight from and
 // into the caller's typed arrays) or through a mapping (no copy).
 
+import { binding } from './binding';
 import { pageSize } from './backend';
 import { Barrier } from './barrier';
 import { BarrierMode, BarrierType, Limits, MapAttribute, Permission } from './constants';
@@ -107,7 +108,7 @@ export class ImportSegment {
 
   /** @internal */
   constructor(native: NativeImportSegment, controller: Controller, node: number, segmentId: number, permission: number) {
-    this.native = native;
+    this.native = check.nativeHandle(native, binding.NativeImportSegment, 'ImportSegment');
     this.controller = controller;
     this.node = node;
     this.segmentId = segmentId;

@@ -59,6 +59,22 @@ export function boolean(value: unknown, name: string): boolean {
   return value;
 }
 
+/**
+ * The native handle a facade constructor was given, if `cls` made it. The
+ * constructors are public (the classes are), but only the package calls
+ * them: anything else is TypeError ERR_ILLEGAL_CONSTRUCTOR, as the native
+ * classes answer.
+ */
+export function nativeHandle<T>(native: T, cls: { readonly prototype: unknown }, name: string): T {
+  if (!Object.prototype.isPrototypeOf.call(cls.prototype, native as unknown as object)) {
+    throw codedError(
+      new TypeError(`Illegal constructor: ${name} objects are made by the package (e.g. getController(), createExport(), connect()), not with new`),
+      'ERR_ILLEGAL_CONSTRUCTOR',
+    );
+  }
+  return native;
+}
+
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'symbol') return 'a symbol';

@@ -131,6 +131,11 @@ describe('bad input', () => {
     throwsCode(() => rsm.codeName(Symbol('x')), TypeError, 'ERR_INVALID_ARG_TYPE');
     throwsCode(() => rsm.codeName(1.5), RangeError, 'ERR_OUT_OF_RANGE');
     assert.equal(rsm.codeName(27), 'RSMERR_PERM_DENIED');
+    for (const Class of [rsm.Controller, rsm.ExportSegment, rsm.ImportSegment, rsm.Mapping, rsm.Barrier, rsm.LocalMemory]) {
+      throwsCode(() => new Class({}, ctl, 1, 1, 0o666), TypeError, 'ERR_ILLEGAL_CONSTRUCTOR');
+      const otherKind = Class === rsm.ExportSegment ? imp.native : exp.native;
+      throwsCode(() => new Class(otherKind, ctl, 1, 1, 0o666), TypeError, 'ERR_ILLEGAL_CONSTRUCTOR');
+    }
     if (rsm.backend().name === 'sim') {
       const { binding } = require('../dist/binding');
       throwsCode(() => binding.simFault(1, 1, 1), TypeError, 'ERR_INVALID_ARG_TYPE');

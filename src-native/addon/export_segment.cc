@@ -194,7 +194,8 @@ int NativeExportSegment::DestroyNative(bool teardown, bool force) {
   // A forced release the library refused leaves the pages bound; they are
   // left mapped rather than pulled from under the driver.
   if (rc == RSM_SUCCESS) {
-    munmap(memory_, mapped_length_);
+    if (teardown) munmap(memory_, mapped_length_);
+    else buffer_.Retire(Napi::Env(state()->env), memory_, mapped_length_);
     if (memory_reported_ && !teardown) ReportExternalMemory(state()->env, -static_cast<int64_t>(mapped_length_));
   }
   memory_reported_ = false;

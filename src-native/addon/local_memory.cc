@@ -101,7 +101,8 @@ int NativeLocalMemory::FreeNative(bool teardown) {
   if (!teardown) buffer_.Detach(Napi::Env(state()->env));
   NativeController* controller = static_cast<NativeController*>(parent());
   int rc = controller != nullptr ? backend().rsm_free_localmemory_handle(controller->handle(), handle_) : RSM_SUCCESS;
-  munmap(memory_, mapped_length_);
+  if (teardown) munmap(memory_, mapped_length_);
+  else buffer_.Retire(Napi::Env(state()->env), memory_, mapped_length_);
   if (!teardown) ReportExternalMemory(state()->env, -static_cast<int64_t>(mapped_length_));
   memory_ = nullptr;
   handle_ = nullptr;
