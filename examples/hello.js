@@ -6,7 +6,7 @@ const { fork } = require('node:child_process');
 const rsm = require('..');
 
 async function exporter() {
-  const ctl = rsm.getController('sci0');
+  const ctl = rsm.getController();
   const seg = ctl.createExport(rsm.pageSize);
   seg.bytes.set(Buffer.from('hello from node 1'));
   const segmentId = await seg.publish({ accessList: [{ node: 2, permission: 0o666 }] });
@@ -20,7 +20,7 @@ async function exporter() {
 }
 
 async function importer(segmentId) {
-  const ctl = rsm.getController('sci0');
+  const ctl = rsm.getController();
   const imp = await ctl.connect(1, segmentId);
   console.log(`node 2: read "${Buffer.from(imp.read(0, 17)).toString()}"`);
   imp.put(100, Buffer.from('hello from node 2'));

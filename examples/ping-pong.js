@@ -12,7 +12,7 @@ const TIMEOUT = 5000; // ms; a peer that stops answering is an error, not a hang
 
 async function node1(rounds) {
   if (!(Number.isInteger(rounds) && rounds > 0)) throw new RangeError('the number of round trips must be a positive integer');
-  const ctl = rsm.getController('sci0');
+  const ctl = rsm.getController();
   let child;
   try {
     const seg = ctl.createExport(rsm.pageSize);
@@ -50,7 +50,7 @@ async function node1(rounds) {
 }
 
 async function node2(segmentId, rounds) {
-  const ctl = rsm.getController('sci0');
+  const ctl = rsm.getController();
   try {
     const imp = await ctl.connect(1, segmentId);
     imp.signal(); // connected: node 1 may start

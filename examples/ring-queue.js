@@ -64,7 +64,7 @@ async function sleepUntil(ready, words, flag, segment) {
 
 async function consumer(count) {
   if (!(Number.isInteger(count) && count > 0)) throw new RangeError('the number of messages must be a positive integer');
-  const ctl = rsm.getController('sci0');
+  const ctl = rsm.getController();
   let child;
   try {
     const seg = ctl.createExport(rsm.pageSize);
@@ -98,7 +98,7 @@ async function consumer(count) {
 }
 
 async function producer(segmentId, count) {
-  const ctl = rsm.getController('sci0');
+  const ctl = rsm.getController();
   try {
     const imp = await ctl.connect(1, segmentId);
     const mapping = imp.map({ length: rsm.pageSize });

@@ -33,7 +33,7 @@ const holder = (turn) => IMPORTERS[(turn - 1) % IMPORTERS.length];
 
 async function node1(increments) {
   if (!(Number.isInteger(increments) && increments > 0)) throw new RangeError('increments per node must be a positive integer');
-  const ctl = rsm.getController('sci0');
+  const ctl = rsm.getController();
   const children = [];
   try {
     const seg = ctl.createExport(rsm.pageSize);
@@ -73,7 +73,7 @@ async function node1(increments) {
 
 async function importer(segmentId, increments) {
   const me = Number(process.env.RSM_SIM_NODE);
-  const ctl = rsm.getController('sci0');
+  const ctl = rsm.getController();
   try {
     const imp = await ctl.connect(1, segmentId);
     imp.signal(); // connected

@@ -2,7 +2,9 @@
 // (rsm_memseg_import_*_barrier). close() reports a connection torn down at
 // any time since connect.
 
+import { binding } from './binding';
 import type { NativeBarrier } from './native';
+import { nativeHandle } from './validate';
 
 /**
  * The error-detection scope of an import segment
@@ -18,7 +20,7 @@ export class Barrier {
 
   /** @internal */
   constructor(native: NativeBarrier) {
-    this.native = native;
+    this.native = nativeHandle(native, binding.NativeBarrier, 'Barrier');
   }
 
   /** rsm_memseg_import_open_barrier. */

@@ -89,6 +89,13 @@ const CODES: ReadonlyMap<number, readonly [string, string]> = new Map([
 
 /** The RSMERR_* name of a code, or `RSMERR_UNKNOWN_<n>` for a number librsm does not define. */
 export function codeName(errno: number): string {
+  // Checked here rather than with validate.ts, which depends on this module.
+  if (typeof errno !== 'number') {
+    throw Object.assign(new TypeError(`errno must be a number, got ${typeof errno}`), { code: 'ERR_INVALID_ARG_TYPE' });
+  }
+  if (!Number.isInteger(errno)) {
+    throw Object.assign(new RangeError(`errno must be an integer, got ${errno}`), { code: 'ERR_OUT_OF_RANGE' });
+  }
   return CODES.get(errno)?.[0] ?? `RSMERR_UNKNOWN_${errno}`;
 }
 

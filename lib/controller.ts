@@ -62,12 +62,12 @@ export interface ConnectOptions {
 export class Controller {
   /** @internal */
   readonly native: NativeController;
-  /** The name given to getController (null: the default, loopback). */
-  readonly name: string | null;
+  /** The controller's name: the one given to getController, or the default it chose. */
+  readonly name: string;
 
   /** @internal */
-  constructor(native: NativeController, name: string | null) {
-    this.native = native;
+  constructor(native: NativeController, name: string) {
+    this.native = check.nativeHandle(native, binding.NativeController, 'Controller');
     this.name = name;
   }
 
@@ -132,9 +132,13 @@ export class Controller {
 }
 
 /**
- * rsm_get_controller. `name` is a controller such as 'sci0'; null or
- * omitted means the loopback controller. Each call is one reference;
- * release() each one.
+ * rsm_get_controller. `name` is a controller such as 'sci0', or 'loopback'
+ * for the controller that reaches only this node. Omitted (or null), it is
+ * the first interconnect controller the topology lists for this node
+ * (getTopology().controllers[0]), so a program that exports on one node and
+ * imports on another works unchanged on any cluster; a stand-alone node,
+ * whose topology lists no controller, gets loopback. Each call is one
+ * reference; release() each one.
  */
 export function getController(name?: string | null): Controller {
   if (name !== undefined && name !== null && typeof name !== 'string') {
@@ -142,13 +146,26 @@ export function getController(name?: string | null): Controller {
       code: 'ERR_INVALID_ARG_TYPE',
     });
   }
-  const n = name ?? null;
-  if (n !== null && n.includes('\0')) {
+  const n = name ?? defaultControllerName();
+  if (n.includes('\0')) {
     throw Object.assign(new TypeError('name must not contain NUL characters'), { code: 'ERR_INVALID_ARG_VALUE' });
   }
   // librsm copies the name into a 256-byte buffer without a bound.
-  if (n !== null && Buffer.byteLength(n) > 255) {
+  if (Buffer.byteLength(n) > 255) {
     throw Object.assign(new RangeError('name must be at most 255 bytes long'), { code: 'ERR_OUT_OF_RANGE' });
   }
   return new Controller(binding.getController(n), n);
+}
+
+/**
+ * The controller getController() opens when given no name. librsm's own
+ * default (a NULL name) is loopback, which reaches no other node: a cluster
+ * program written with it fails only when it first connects across nodes
+ * (RSMERR_CTLR_NOT_PRESENT), far from the cause. The topology names the
+ * node's interconnect controllers in the library's own order; the first is
+ * the one to use unless the program names another.
+ */
+function defaultControllerName(): string {
+  const first = binding.topology().controllers[0];
+  return first === undefined ? 'loopback' : first.name;
 }

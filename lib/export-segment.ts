@@ -2,6 +2,7 @@
 // is published (rsm_memseg_export_*). The segment owns its page-aligned
 // memory; `bytes` is a view of it that reads as empty after destroy().
 
+import { binding } from './binding';
 import { Limits, SegmentIds } from './constants';
 import type { Controller } from './controller';
 import { codedError } from './errors';
@@ -43,11 +44,10 @@ export class ExportSegment {
   /** Length in bytes. */
   readonly size: number;
   #bytes: Uint8Array | undefined;
-  #segmentId: number | undefined;
 
   /** @internal */
   constructor(native: NativeExportSegment, controller: Controller) {
-    this.native = native;
+    this.native = check.nativeHandle(native, binding.NativeExportSegment, 'ExportSegment');
     this.controller = controller;
     this.size = native.size;
   }
@@ -63,14 +63,19 @@ export class ExportSegment {
     return viewOver(this.native.buffer, type);
   }
 
-  /** The id importers connect with, while published. */
+  /** The id importers connect with, while published (undefined once unpublished, destroyed or its controller released). */
   get segmentId(): number | undefined {
-    return this.#segmentId;
+    return this.native.segmentId;
   }
 
-  /** True while the segment is published. */
+  /**
+   * True while the segment is published. A published segment is in use by
+   * other nodes: it lives until unpublish(), destroy(), its controller's
+   * release() or the end of the process, even when this object is
+   * garbage-collected.
+   */
   get published(): boolean {
-    return this.#segmentId !== undefined;
+    return this.native.segmentId !== undefined;
   }
 
   /**
@@ -81,15 +86,12 @@ export class ExportSegment {
     const opts = check.object<PublishOptions>(options, 'options');
     const requested = opts.segmentId === undefined ? SegmentIds.AUTO : check.uint32(opts.segmentId, 'options.segmentId', 'RSMERR_RESERVED_SEGID');
     const acl = accessListArray(opts.accessList, 'options.accessList');
-    const id = await this.native.publish(requested, acl);
-    this.#segmentId = id;
-    return id;
+    return this.native.publish(requested, acl);
   }
 
   /** rsm_memseg_export_unpublish: new connects fail, existing importers are disconnected. */
   unpublish(): void {
     this.native.unpublish();
-    this.#segmentId = undefined;
   }
 
   /** rsm_memseg_export_republish: a new access list for later connects; existing importers keep theirs. */
@@ -118,7 +120,6 @@ export class ExportSegment {
    */
   destroy(): void {
     this.native.destroy();
-    this.#segmentId = undefined;
   }
 
   /** True once destroy() ran (or the controller was released). */

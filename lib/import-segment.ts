@@ -2,6 +2,7 @@
 // (rsm_memseg_import_*). Data moves by put/get (copies, straight from and
 // into the caller's typed arrays) or through a mapping (no copy).
 
+import { binding } from './binding';
 import { pageSize } from './backend';
 import { Barrier } from './barrier';
 import { BarrierMode, BarrierType, Limits, MapAttribute, Permission } from './constants';
@@ -39,9 +40,13 @@ export interface IoEntry {
   /** Where in `local` (default 0). */
   localOffset?: number;
   /**
-   * Where in the segment. As in librsm, relative to the start of the
-   * mapping when the connection has an explicit mapping (of a window);
-   * otherwise a segment offset.
+   * Where in the segment: a segment offset. One exception, as in librsm:
+   * where the library copies through a mapping itself (the loopback
+   * controller, and an import of a segment exported on this same node) and
+   * the connection has an explicit mapping of a window, the offset is
+   * relative to the start of that window. For a segment on another node the
+   * driver always takes a segment offset, mapping or not
+   * (docs/semantics.md §4.5, §5.9).
    */
   remoteOffset: number;
   /** Bytes to move (default: the rest of `local` after localOffset). */
@@ -103,7 +108,7 @@ export class ImportSegment {
 
   /** @internal */
   constructor(native: NativeImportSegment, controller: Controller, node: number, segmentId: number, permission: number) {
-    this.native = native;
+    this.native = check.nativeHandle(native, binding.NativeImportSegment, 'ImportSegment');
     this.controller = controller;
     this.node = node;
     this.segmentId = segmentId;
@@ -132,14 +137,14 @@ export class ImportSegment {
 
   /** `length` bytes from segment `offset`, as a new Uint8Array. */
   read(offset: number, length: number): Uint8Array {
-    return this.get(offset, new Uint8Array(check.length(length)));
+    return this.get(offset, allocate(Uint8Array, check.length(length), 'length'));
   }
 
   /** rsm_memseg_import_put8/16/32/64: each element is one access of its width. */
   put8(offset: number, values: Uint8Array | Int8Array): void {
     // One element: the same single put8 through the scalar function, which
     // skips reading the view in native code.
-    if (this.#direct && values.length === 1 && (values instanceof Uint8Array || values instanceof Int8Array)) {
+    if (this.#direct && ArrayBuffer.isView(values) && values.length === 1 && (values instanceof Uint8Array || values instanceof Int8Array)) {
       this.#access.store8(check.offset(offset), values[0]);
     } else {
       this.#putN(8, offset, values, 'Uint8Array or Int8Array');
@@ -150,7 +155,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   put16(offset: number, values: Uint16Array | Int16Array): void {
-    if (this.#direct && values.length === 1 && (values instanceof Uint16Array || values instanceof Int16Array)) {
+    if (this.#direct && ArrayBuffer.isView(values) && values.length === 1 && (values instanceof Uint16Array || values instanceof Int16Array)) {
       this.#access.store16(check.offset(offset), values[0]);
     } else {
       this.#putN(16, offset, values, 'Uint16Array or Int16Array');
@@ -162,7 +167,7 @@ export class ImportSegment {
    */
   put32(offset: number, values: Uint32Array | Int32Array | Float32Array): void {
     // Float32Array elements are not integers: they take the view path.
-    if (this.#direct && values.length === 1 && (values instanceof Uint32Array || values instanceof Int32Array)) {
+    if (this.#direct && ArrayBuffer.isView(values) && values.length === 1 && (values instanceof Uint32Array || values instanceof Int32Array)) {
       this.#access.store32(check.offset(offset), values[0]);
     } else {
       this.#putN(32, offset, values, 'Uint32Array, Int32Array or Float32Array');
@@ -173,7 +178,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   put64(offset: number, values: BigUint64Array | BigInt64Array | Float64Array): void {
-    if (this.#direct && values.length === 1 && (values instanceof BigUint64Array || values instanceof BigInt64Array)) {
+    if (this.#direct && ArrayBuffer.isView(values) && values.length === 1 && (values instanceof BigUint64Array || values instanceof BigInt64Array)) {
       this.#access.store64(check.offset(offset), values[0]);
     } else {
       this.#putN(64, offset, values, 'BigUint64Array, BigInt64Array or Float64Array');
@@ -184,7 +189,7 @@ export class ImportSegment {
   get8<T extends Uint8Array | Int8Array>(offset: number, target: T): T {
     // One element: the same single get8 through the scalar function; storing
     // the unsigned value into a signed array keeps its bits.
-    if (this.#direct && target.length === 1 && (target instanceof Uint8Array || target instanceof Int8Array)) {
+    if (this.#direct && ArrayBuffer.isView(target) && target.length === 1 && (target instanceof Uint8Array || target instanceof Int8Array)) {
       target[0] = this.#access.load8(check.offset(offset));
       return target;
     }
@@ -195,7 +200,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   get16<T extends Uint16Array | Int16Array>(offset: number, target: T): T {
-    if (this.#direct && target.length === 1 && (target instanceof Uint16Array || target instanceof Int16Array)) {
+    if (this.#direct && ArrayBuffer.isView(target) && target.length === 1 && (target instanceof Uint16Array || target instanceof Int16Array)) {
       target[0] = this.#access.load16(check.offset(offset));
       return target;
     }
@@ -206,7 +211,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   get32<T extends Uint32Array | Int32Array | Float32Array>(offset: number, target: T): T {
-    if (this.#direct && target.length === 1 && (target instanceof Uint32Array || target instanceof Int32Array)) {
+    if (this.#direct && ArrayBuffer.isView(target) && target.length === 1 && (target instanceof Uint32Array || target instanceof Int32Array)) {
       target[0] = this.#access.load32(check.offset(offset));
       return target;
     }
@@ -217,7 +222,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   get64<T extends BigUint64Array | BigInt64Array | Float64Array>(offset: number, target: T): T {
-    if (this.#direct && target.length === 1 && (target instanceof BigUint64Array || target instanceof BigInt64Array)) {
+    if (this.#direct && ArrayBuffer.isView(target) && target.length === 1 && (target instanceof BigUint64Array || target instanceof BigInt64Array)) {
       target[0] = this.#access.load64(check.offset(offset));
       return target;
     }
@@ -226,19 +231,19 @@ export class ImportSegment {
 
   /** `count` elements of 8/16/32/64 bits from segment `offset`, one access each, as a new array. */
   read8(offset: number, count: number): Uint8Array {
-    return this.get8(offset, new Uint8Array(check.length(count, 'count')));
+    return this.get8(offset, allocate(Uint8Array, check.length(count, 'count'), 'count'));
   }
   /** rsm_memseg_import_get16 of `count` elements from `offset`, as a new array (errors as get16). */
   read16(offset: number, count: number): Uint16Array {
-    return this.get16(offset, new Uint16Array(check.length(count, 'count')));
+    return this.get16(offset, allocate(Uint16Array, check.length(count, 'count'), 'count'));
   }
   /** rsm_memseg_import_get32 of `count` elements from `offset`, as a new array (errors as get32). */
   read32(offset: number, count: number): Uint32Array {
-    return this.get32(offset, new Uint32Array(check.length(count, 'count')));
+    return this.get32(offset, allocate(Uint32Array, check.length(count, 'count'), 'count'));
   }
   /** rsm_memseg_import_get64 of `count` elements from `offset`, as a new array (errors as get64). */
   read64(offset: number, count: number): BigUint64Array {
-    return this.get64(offset, new BigUint64Array(check.length(count, 'count')));
+    return this.get64(offset, allocate(BigUint64Array, check.length(count, 'count'), 'count'));
   }
 
   /**
@@ -605,6 +610,15 @@ function ioEntries(entries: unknown): NativeIoEntry[] {
     }
     return { local, localOffset, remoteOffset, length };
   });
+}
+
+/** A new typed array of `count` elements; RSMERR_BAD_LENGTH when no array can be that long. */
+function allocate<T>(type: new (count: number) => T, count: number, name: string): T {
+  try {
+    return new type(count);
+  } catch {
+    throw codedError(new RangeError(`${name} ${count} is more than one array can hold`), 'RSMERR_BAD_LENGTH');
+  }
 }
 
 /** A typed array whose element width is `bits`. */

@@ -3,9 +3,11 @@
 // (ImportSegment.putv / getv). It owns the memory; `bytes` is a view of it
 // that reads as empty once freed.
 
+import { binding } from './binding';
 import type { Controller } from './controller';
 import { bytesOver, viewOver } from './memory-views';
 import type { NativeLocalMemory } from './native';
+import { nativeHandle } from './validate';
 
 /**
  * Page-aligned memory of this process registered as a local memory handle
@@ -30,7 +32,7 @@ export class LocalMemory {
 
   /** @internal */
   constructor(native: NativeLocalMemory, controller: Controller) {
-    this.native = native;
+    this.native = nativeHandle(native, binding.NativeLocalMemory, 'LocalMemory');
     this.controller = controller;
     this.size = native.size;
   }

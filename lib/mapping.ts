@@ -3,6 +3,7 @@
 // the remote memory itself; the views read as empty once it is unmapped, so
 // a stale view can never touch memory that has gone away.
 
+import { binding } from './binding';
 import { codedError } from './errors';
 import { bytesOver, viewOver } from './memory-views';
 import type { NativeMapping } from './native';
@@ -29,7 +30,7 @@ export class Mapping {
 
   /** @internal */
   constructor(native: NativeMapping) {
-    this.native = native;
+    this.native = check.nativeHandle(native, binding.NativeMapping, 'Mapping');
     this.offset = native.offset;
     this.length = native.length;
     this.writable = native.writable;

@@ -120,6 +120,11 @@ export interface NativeExportSegment extends NativeSignalling {
    * segment id (the assigned one when segmentId is 0).
    */
   publish(segmentId: number, acl: Uint32Array | null): Promise<number>;
+  /**
+   * The id while published, else undefined. A published segment holds
+   * itself (and its controller) alive: GC never unpublishes it.
+   */
+  readonly segmentId: number | undefined;
   /** rsm_memseg_export_unpublish. */
   unpublish(): void;
   /** rsm_memseg_export_republish. */

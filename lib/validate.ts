@@ -59,11 +59,42 @@ export function boolean(value: unknown, name: string): boolean {
   return value;
 }
 
+/**
+ * The native handle a facade constructor was given, if `cls` made it. The
+ * constructors are public (the classes are), but only the package calls
+ * them: anything else is TypeError ERR_ILLEGAL_CONSTRUCTOR, as the native
+ * classes answer.
+ */
+export function nativeHandle<T>(native: T, cls: { readonly prototype: unknown }, name: string): T {
+  if (!Object.prototype.isPrototypeOf.call(cls.prototype, native as unknown as object)) {
+    throw codedError(
+      new TypeError(`Illegal constructor: ${name} objects are made by the package (e.g. getController(), createExport(), connect()), not with new`),
+      'ERR_ILLEGAL_CONSTRUCTOR',
+    );
+  }
+  return native;
+}
+
 export function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'null prototype'})`;
+  if (typeof value === 'symbol') return 'a symbol';
+  if (typeof value === 'function') return 'a function';
+  // An object's own getters or Proxy traps may throw or return anything:
+  // describing the mistake must never become a new, uncoded one.
+  try {
+    if (Array.isArray(value)) return 'an array';
+    if (ArrayBuffer.isView(value)) return `a ${constructorName(value)}`;
+    if (typeof value === 'object') return `an object (${constructorName(value)})`;
+  } catch {
+    return 'an object';
+  }
   if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 20 ? value.slice(0, 20) + '…' : value)})`;
   return `${typeof value} (${String(value)})`;
+}
+
+function constructorName(value: object): string {
+  const ctor: unknown = (value as { constructor?: unknown }).constructor;
+  if (ctor === undefined || ctor === null) return 'null prototype';
+  const name: unknown = (ctor as { name?: unknown }).name;
+  return typeof name === 'string' ? name : 'unnamed';
 }

@@ -9,8 +9,10 @@
 # inherits it. Leak detection is off (ASAN_OPTIONS=detect_leaks=0): Node
 # leaves allocations behind at exit by design, which would drown any report;
 # leaks of our own are checked by test/leaks.test.js and scripts/leak-check.js.
-# Any ASan report or undefined behaviour aborts the process that hit it, and
-# so fails the suite.
+# Any ASan report, segfault or undefined behaviour aborts the process that
+# hit it, and so fails the suite. test/native-fuzz.test.js is the part of
+# the suite aimed at this run: random native calls with getters that release
+# handles mid-call.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${RSMAPI_SANITIZE_DIR:-$root/build-sanitize}"
@@ -58,7 +60,10 @@ export RSMAPI_ADDON="$addon"
 export RSMAPI_TEST_SIM_LIBRARY="$lib"
 export RSMAPI_TEST_C_PROGRAMS="$out/build/Release"
 export LD_PRELOAD="$libasan${LD_PRELOAD:+:$LD_PRELOAD}"
-export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1"
+# Node installs its own SIGSEGV handler, which would take a wild access
+# away from ASan and report nothing useful: handle_segv=1 with
+# allow_user_segv_handler=0 keeps ASan's handler (and its report) in place.
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:handle_segv=1:allow_user_segv_handler=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 cd "$root"
 node test/run-suites.js "$@"

@@ -103,4 +103,45 @@ describe('bad input', () => {
     assert.equal(exp.destroyed, true);
     throwsCode(() => imp.read(0, 1), Error, 'ERR_RSM_RELEASED');
   });
+  it('gives every mistake a code: view classes, huge reads, Proxies, odd objects, codeName, raw simFault', () => {
+    const lm = held.add(ctl.createLocalMemory(PAGE));
+    const mapping = imp.map({ offset: 0, length: PAGE });
+    for (const owner of [exp, lm, mapping]) {
+      for (const bad of [undefined, null, 7, 'Uint8Array', () => {}, Object, Map, ArrayBuffer]) {
+        throwsCode(() => owner.view(bad), TypeError, 'ERR_INVALID_ARG_TYPE');
+      }
+      assert.equal(owner.view(Uint32Array).length, PAGE / 4);
+      assert.equal(owner.view(DataView).byteLength, PAGE);
+    }
+    mapping.unmap();
+    const odd = held.add(ctl.createLocalMemory(6));
+    throwsCode(() => odd.view(Float64Array), RangeError, 'ERR_INVALID_ARG_VALUE');
+    throwsCode(() => imp.read(0, 2 ** 40), RangeError, 'RSMERR_BAD_LENGTH');
+    throwsCode(() => imp.read64(0, 2 ** 40), RangeError, 'RSMERR_BAD_LENGTH');
+    const proxy = new Proxy(new Uint8Array(8), {});
+    for (const call of [() => imp.put(0, proxy), () => imp.get(0, proxy), () => imp.put8(0, proxy), () => imp.get8(0, proxy),
+      () => imp.put8(0, undefined), () => imp.get16(0, null), () => imp.put64(0, new Proxy(new BigUint64Array(1), {}))]) {
+      throwsCode(call, TypeError, 'ERR_INVALID_ARG_TYPE');
+    }
+    const strange = { constructor: { name: Symbol('no name') } };
+    throwsCode(() => imp.put(0, strange), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => rsm.getController(strange), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => ctl.createExport(Symbol('size')), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => rsm.codeName({}), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => rsm.codeName(Symbol('x')), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => rsm.codeName(1.5), RangeError, 'ERR_OUT_OF_RANGE');
+    assert.equal(rsm.codeName(27), 'RSMERR_PERM_DENIED');
+    for (const Class of [rsm.Controller, rsm.ExportSegment, rsm.ImportSegment, rsm.Mapping, rsm.Barrier, rsm.LocalMemory]) {
+      throwsCode(() => new Class({}, ctl, 1, 1, 0o666), TypeError, 'ERR_ILLEGAL_CONSTRUCTOR');
+      const otherKind = Class === rsm.ExportSegment ? imp.native : exp.native;
+      throwsCode(() => new Class(otherKind, ctl, 1, 1, 0o666), TypeError, 'ERR_ILLEGAL_CONSTRUCTOR');
+    }
+    if (rsm.backend().name === 'sim') {
+      const { binding } = require('../dist/binding');
+      throwsCode(() => binding.simFault(1, 1, 1), TypeError, 'ERR_INVALID_ARG_TYPE');
+      throwsCode(() => binding.simFault('unreachable', 99, 1), RangeError, 'ERR_OUT_OF_RANGE');
+      throwsCode(() => binding.simFault('unreachable', 1, -1), RangeError, 'ERR_OUT_OF_RANGE');
+      throwsCode(() => binding.simFault('no_such_fault', 1, 1), TypeError, 'ERR_INVALID_ARG_VALUE');
+    }
+  });
 });

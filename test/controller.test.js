@@ -19,8 +19,8 @@ describe('controllers', () => {
     }
   });
 
-  it('opens the loopback controller by default, with its attributes (page size 8, rest 0)', () => {
-    const c = rsm.getController();
+  it('opens the loopback controller by name, with its attributes (page size 8, rest 0)', () => {
+    const c = rsm.getController('loopback');
     try {
       assert.deepEqual({ ...c.attributes() }, {
         directAccessSizes: 0,

@@ -58,7 +58,7 @@ const TABLE = [
     throwsRsm(() => rsm.getController('wrsm7'), 'RSMERR_CTLR_NOT_PRESENT', 'rsm_get_controller');
   }],
   ['RSMERR_CTLR_NOT_PRESENT', 'rsm_memseg_import_connect', 'loopback connect to another node', async () => {
-    const lo = held.add(rsm.getController());
+    const lo = held.add(rsm.getController('loopback'));
     await rejectsRsm(lo.connect(2, 0x400000), 'RSMERR_CTLR_NOT_PRESENT', 'rsm_memseg_import_connect');
   }],
   ['RSMERR_BAD_SEG_HNDL', 'segment functions', 'NULL or wrong-kind handles', null,
@@ -153,7 +153,7 @@ const TABLE = [
     await rejectsRsm(exp.publish({ accessList: [{ node: 2, permission: 0o700 }] }), 'RSMERR_BAD_ACL', 'rsm_memseg_export_publish');
   }],
   ['RSMERR_BAD_ACL', 'rsm_memseg_export_publish', 'loopback: two entries, or one not naming the local node', async () => {
-    const lo = held.add(rsm.getController());
+    const lo = held.add(rsm.getController('loopback'));
     const exp = held.add(lo.createExport(PAGE));
     await rejectsRsm(exp.publish({ accessList: [{ node: 2, permission: 0o600 }] }), 'RSMERR_BAD_ACL', 'rsm_memseg_export_publish');
     await rejectsRsm(exp.publish({ accessList: [{ node: 1, permission: 0o600 }, { node: 1, permission: 0o600 }] }),

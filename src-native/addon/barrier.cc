@@ -10,7 +10,7 @@ const napi_type_tag NativeBarrier::kTypeTag = {0x5e0f2a97c81d463bULL, 0xa87c13e0
 
 Napi::Function NativeBarrier::DefineClass(Napi::Env env, AddonState* state) {
   using T = NativeBarrier;
-  return ObjectWrap<T>::DefineClass(env, "NativeBarrier",
+  return DefineHandleClass<T>(env, "NativeBarrier",
                                     {
                                         MethodProperty<T, &T::Open>("open"),
                                         MethodProperty<T, &T::Order>("order"),

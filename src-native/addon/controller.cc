@@ -13,7 +13,7 @@ namespace rsmaddon {
 const napi_type_tag NativeController::kTypeTag = {0x7a3f1c52d9e04b18ULL, 0x9c41e2b7a05d6f31ULL};
 
 Napi::Function NativeController::DefineClass(Napi::Env env, AddonState* state) {
-  return ObjectWrap<NativeController>::DefineClass(
+  return DefineHandleClass<NativeController>(
       env, "NativeController",
       {
           MethodProperty<NativeController, &NativeController::Attr>("attr"),

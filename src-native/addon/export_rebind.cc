@@ -2,8 +2,8 @@
 // owns its memory, so a rebind allocates the new pages itself, copies the
 // current contents into them (the segment's data survives the move; only its
 // address changes), asks the library to switch, and then retires the old
-// memory: its buffer is detached before its pages are freed, and `buffer`
-// becomes a new ArrayBuffer over the new pages.
+// memory: its buffer is detached and its pages retired (OwnedBuffer::Retire),
+// and `buffer` becomes a new ArrayBuffer over the new pages.
 #include <sys/mman.h>
 
 #include <cstring>
@@ -26,7 +26,7 @@ Napi::Value NativeExportSegment::Rebind(const Napi::CallbackInfo& info) {
   // The library has let go of the old pages. Detach before unmapping, so an
   // old view reads as empty instead of touching freed memory.
   buffer_.Detach(env);
-  munmap(memory_, mapped_length_);
+  buffer_.Retire(env, memory_, mapped_length_);
   memory_ = fresh;
   // If this throws, the segment stays bound to the new pages with no buffer
   // to show them (only the runtime's refusal of external buffers can cause it).

@@ -15,7 +15,7 @@ const napi_type_tag NativeExportSegment::kTypeTag = {0x2d8e6b04f1a7c395ULL, 0x51
 
 Napi::Function NativeExportSegment::DefineClass(Napi::Env env, AddonState* state) {
   using T = NativeExportSegment;
-  return ObjectWrap<T>::DefineClass(env, "NativeExportSegment",
+  return DefineHandleClass<T>(env, "NativeExportSegment",
                                     {
                                         GetterProperty<T, &T::Buffer>("buffer"),
                                         GetterProperty<T, &T::Size>("size"),
@@ -25,6 +25,7 @@ Napi::Function NativeExportSegment::DefineClass(Napi::Env env, AddonState* state
                                         MethodProperty<T, &T::Rebind>("rebind"),
                                         MethodProperty<T, &T::Destroy>("destroy"),
                                         GetterProperty<T, &T::Destroyed>("destroyed"),
+                                        GetterProperty<T, &T::SegmentId>("segmentId"),
                                     },
                                     state);
 }
@@ -131,6 +132,7 @@ Napi::Value NativeExportSegment::Unpublish(const Napi::CallbackInfo& info) {
   RequireIdle(env);
   int rc = backend().rsm_memseg_export_unpublish(handle_);
   if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_export_unpublish");
+  Unpin(false);
   return env.Undefined();
 }
 
@@ -158,6 +160,25 @@ Napi::Value NativeExportSegment::Destroyed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), phase_ != State::kLive);
 }
 
+Napi::Value NativeExportSegment::SegmentId(const Napi::CallbackInfo& info) {
+  if (phase_ != State::kLive || !published_) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), segment_id_);
+}
+
+void NativeExportSegment::Pin(rsm_memseg_id_t segment_id) {
+  published_ = true;
+  segment_id_ = segment_id;
+  if (pin_ == nullptr && napi_create_reference(state()->env, Value(), 1, &pin_) != napi_ok) pin_ = nullptr;
+}
+
+void NativeExportSegment::Unpin(bool teardown) {
+  published_ = false;
+  segment_id_ = 0;
+  // At teardown the environment drops its references itself.
+  if (pin_ != nullptr && !teardown) napi_delete_reference(state()->env, pin_);
+  pin_ = nullptr;
+}
+
 int NativeExportSegment::DestroyNative(bool teardown, bool force) {
   // A pending signal wait ends (ERR_RSM_RELEASED) and gives its poll
   // descriptor back first; descriptors the application holds keep the
@@ -173,13 +194,15 @@ int NativeExportSegment::DestroyNative(bool teardown, bool force) {
   // A forced release the library refused leaves the pages bound; they are
   // left mapped rather than pulled from under the driver.
   if (rc == RSM_SUCCESS) {
-    munmap(memory_, mapped_length_);
+    if (teardown) munmap(memory_, mapped_length_);
+    else buffer_.Retire(Napi::Env(state()->env), memory_, mapped_length_);
     if (memory_reported_ && !teardown) ReportExternalMemory(state()->env, -static_cast<int64_t>(mapped_length_));
   }
   memory_reported_ = false;
   memory_ = nullptr;
   handle_ = nullptr;
   phase_ = State::kDestroyed;
+  Unpin(teardown);
   LeaveParent();
   return rc;
 }
@@ -196,9 +219,12 @@ void NativeExportSegment::ForceRelease(bool teardown) {
   DestroyNative(teardown, true);
 }
 
-bool NativeExportSegment::PublishFinished() {
+bool NativeExportSegment::PublishFinished(bool published, rsm_memseg_id_t segment_id) {
   publishing_ = false;
-  if (phase_ != State::kClosing) return false;
+  if (phase_ != State::kClosing) {
+    if (published) Pin(segment_id);
+    return false;
+  }
   NativeController* controller = static_cast<NativeController*>(parent());
   DestroyNative(false, true);
   if (controller != nullptr) controller->FinishReleaseIfIdle();

@@ -36,16 +36,19 @@ class NativeExportSegment : public Napi::ObjectWrap<NativeExportSegment>, public
   Napi::Value Rebind(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
   Napi::Value Destroyed(const Napi::CallbackInfo& info);
+  // The id while published, else undefined.
+  Napi::Value SegmentId(const Napi::CallbackInfo& info);
 
   void ForceRelease(bool teardown) override;
 
   rsm_memseg_export_handle_t handle() const { return handle_; }
   bool live() const { return phase_ == State::kLive; }
 
-  // The publish running on the thread pool has returned. Completes a
-  // destroy that was deferred meanwhile; returns true if it did (the publish
-  // then reports the segment as released).
-  bool PublishFinished();
+  // The publish running on the thread pool has returned (`published`: it
+  // succeeded, with id `segment_id`). Completes a destroy that was deferred
+  // meanwhile; returns true if it did (the publish then reports the segment
+  // as released).
+  bool PublishFinished(bool published, rsm_memseg_id_t segment_id);
 
  private:
   // kClosing: the controller was released while a publish was in flight;
@@ -65,6 +68,13 @@ class NativeExportSegment : public Napi::ObjectWrap<NativeExportSegment>, public
   // rsm_memseg_export_destroy then frees the memory; returns the RSMAPI
   // result. On failure nothing is freed.
   int DestroyNative(bool teardown, bool force);
+  // A published segment is in use by other nodes, which GC cannot see: it
+  // holds its own object (and so its controller) alive until it is
+  // unpublished, destroyed or its controller released
+  // (docs/semantics.md §5.10: "the lifetime of the creating process or until
+  // a destroy operation").
+  void Pin(rsm_memseg_id_t segment_id);
+  void Unpin(bool teardown);
 
   rsm_memseg_export_handle_t handle_ = nullptr;
   void* memory_ = nullptr;
@@ -72,6 +82,9 @@ class NativeExportSegment : public Napi::ObjectWrap<NativeExportSegment>, public
   size_t size_ = 0;
   bool memory_reported_ = false;
   bool publishing_ = false;
+  bool published_ = false;
+  rsm_memseg_id_t segment_id_ = 0;
+  napi_ref pin_ = nullptr;
   State phase_ = State::kDestroyed;
   OwnedBuffer buffer_;
 };

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "addon_state.h"
@@ -89,20 +90,31 @@ napi_value Trampoline(napi_env env, napi_callback_info cbinfo) {
   });
 }
 
-// Prototype members whose callbacks go through Trampoline.
+// Prototype members whose callbacks go through Trampoline. They are put on
+// the prototype as plain functions (DefineHandleClass), not as class
+// members: V8 checks the receiver of a class member itself and throws its
+// own "Illegal invocation" without a code, before the type-tag check can
+// throw the coded one (ERR_INVALID_THIS).
 template <typename T, Napi::Value (T::*Method)(const Napi::CallbackInfo&)>
-Napi::ClassPropertyDescriptor<T> MethodProperty(const char* name) {
-  napi_property_descriptor desc = {name,    nullptr, &Trampoline<T, Method>, nullptr, nullptr,
-                                   nullptr, static_cast<napi_property_attributes>(napi_writable | napi_configurable),
-                                   nullptr};
-  return Napi::ClassPropertyDescriptor<T>(desc);
+napi_property_descriptor MethodProperty(const char* name) {
+  return {name,    nullptr, &Trampoline<T, Method>, nullptr, nullptr,
+          nullptr, static_cast<napi_property_attributes>(napi_writable | napi_configurable),
+          nullptr};
 }
 
 template <typename T, Napi::Value (T::*Getter)(const Napi::CallbackInfo&)>
-Napi::ClassPropertyDescriptor<T> GetterProperty(const char* name) {
-  napi_property_descriptor desc = {name, nullptr, nullptr, &Trampoline<T, Getter>, nullptr, nullptr, napi_configurable,
-                                   nullptr};
-  return Napi::ClassPropertyDescriptor<T>(desc);
+napi_property_descriptor GetterProperty(const char* name) {
+  return {name, nullptr, nullptr, &Trampoline<T, Getter>, nullptr, nullptr, napi_configurable, nullptr};
+}
+
+// The class T with `members` on its prototype.
+template <typename T>
+Napi::Function DefineHandleClass(Napi::Env env, const char* name, std::initializer_list<napi_property_descriptor> members,
+                                 AddonState* state) {
+  Napi::Function cls = Napi::ObjectWrap<T>::DefineClass(env, name, {}, state);
+  Napi::Object proto = cls.Get("prototype").As<Napi::Object>();
+  if (napi_define_properties(env, proto, members.size(), members.begin()) != napi_ok) throw Napi::Error::New(env);
+  return cls;
 }
 
 // Checks the hidden construction token; returns the native arguments the

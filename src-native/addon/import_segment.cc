@@ -17,7 +17,7 @@ const napi_type_tag NativeImportSegment::kTypeTag = {0xc4a1975e38b20f6dULL, 0x0e
 
 Napi::Function NativeImportSegment::DefineClass(Napi::Env env, AddonState* state) {
   using T = NativeImportSegment;
-  return ObjectWrap<T>::DefineClass(env, "NativeImportSegment",
+  return DefineHandleClass<T>(env, "NativeImportSegment",
                                     {
                                         MethodProperty<T, &T::Put>("put"),
                                         MethodProperty<T, &T::Get>("get"),

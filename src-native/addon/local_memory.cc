@@ -10,7 +10,7 @@ const napi_type_tag NativeLocalMemory::kTypeTag = {0x5be1c07a9d3246f1ULL, 0x8f2a
 
 Napi::Function NativeLocalMemory::DefineClass(Napi::Env env, AddonState* state) {
   using T = NativeLocalMemory;
-  return ObjectWrap<T>::DefineClass(env, "NativeLocalMemory",
+  return DefineHandleClass<T>(env, "NativeLocalMemory",
                                     {
                                         GetterProperty<T, &T::Buffer>("buffer"),
                                         GetterProperty<T, &T::Size>("size"),
@@ -101,7 +101,8 @@ int NativeLocalMemory::FreeNative(bool teardown) {
   if (!teardown) buffer_.Detach(Napi::Env(state()->env));
   NativeController* controller = static_cast<NativeController*>(parent());
   int rc = controller != nullptr ? backend().rsm_free_localmemory_handle(controller->handle(), handle_) : RSM_SUCCESS;
-  munmap(memory_, mapped_length_);
+  if (teardown) munmap(memory_, mapped_length_);
+  else buffer_.Retire(Napi::Env(state()->env), memory_, mapped_length_);
   if (!teardown) ReportExternalMemory(state()->env, -static_cast<int64_t>(mapped_length_));
   memory_ = nullptr;
   handle_ = nullptr;

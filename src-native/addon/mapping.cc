@@ -1,5 +1,7 @@
 #include "mapping.h"
 
+#include <sys/mman.h>
+
 #include <cstring>
 #include <string>
 
@@ -12,7 +14,7 @@ const napi_type_tag NativeMapping::kTypeTag = {0x93b57e1d0a6c24f8ULL, 0xd26a41c8
 
 Napi::Function NativeMapping::DefineClass(Napi::Env env, AddonState* state) {
   using T = NativeMapping;
-  return ObjectWrap<T>::DefineClass(env, "NativeMapping",
+  return DefineHandleClass<T>(env, "NativeMapping",
                                     {
                                         GetterProperty<T, &T::Buffer>("buffer"),
                                         GetterProperty<T, &T::Offset>("offset"),
@@ -38,10 +40,22 @@ NativeMapping::NativeMapping(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
 }
 
 NativeMapping::~NativeMapping() {
-  // Collected together with its buffer; the import is still alive (this
-  // object held it).
+  // Collected together with its buffer, so nothing holds the alias any more;
+  // the import is still alive (this object held it).
+  if (view_alias_ != nullptr) munmap(view_alias_, WholePages(length_));
   if (state() == nullptr || state()->tearing_down || phase_ != State::kMapped || import() == nullptr) return;
   backend().rsm_memseg_import_unmap(import()->handle());
+}
+
+void NativeMapping::RetireView(bool teardown) {
+  Napi::Env env(state()->env);
+  if (view_alias_ != nullptr) {
+    if (teardown || !buffer_.created()) munmap(view_alias_, WholePages(length_));
+    else buffer_.Retire(env, view_alias_, length_);
+    view_alias_ = nullptr;
+  } else if (!teardown && buffer_.created() && address_ != nullptr) {
+    buffer_.RetireUnmapped(env, address_, length_);
+  }
 }
 
 Napi::Object NativeMapping::Wrap(NativeImportSegment* import, Napi::Object import_object, void* address,
@@ -64,7 +78,9 @@ Napi::Object NativeMapping::Wrap(NativeImportSegment* import, Napi::Object impor
   // read(), which copies.
   if (perm & RSM_PERM_WRITE) {
     try {
-      mapping->buffer_.Create(state, object, address, length);
+      mapping->view_alias_ = AliasSharedPages(address, length);
+      void* shown = mapping->view_alias_ != nullptr ? mapping->view_alias_ : address;
+      mapping->buffer_.Create(state, object, shown, length);
     } catch (...) {
       mapping->ForceRelease(false);
       throw;
@@ -139,6 +155,7 @@ int NativeMapping::UnmapNative(Napi::Env env) {
   buffer_.Detach(env);
   int rc = backend().rsm_memseg_import_unmap(import()->handle());
   if (rc != RSM_SUCCESS) return rc;
+  RetireView(false);
   phase_ = State::kUnmapped;
   address_ = nullptr;
   LeaveParent();
@@ -149,6 +166,7 @@ void NativeMapping::ForceRelease(bool teardown) {
   if (phase_ != State::kMapped) return;
   if (!teardown) buffer_.Detach(Napi::Env(state()->env));
   backend().rsm_memseg_import_unmap(import()->handle());
+  RetireView(teardown);
   phase_ = State::kUnmapped;
   address_ = nullptr;
   LeaveParent();
@@ -157,6 +175,7 @@ void NativeMapping::ForceRelease(bool teardown) {
 void NativeMapping::Orphan(bool teardown) {
   if (phase_ != State::kMapped) return;
   if (!teardown) buffer_.Detach(Napi::Env(state()->env));
+  RetireView(teardown);
   phase_ = State::kUnmapped;
   address_ = nullptr;
   LeaveParent();

@@ -53,7 +53,15 @@ class NativeMapping : public Napi::ObjectWrap<NativeMapping>, public HandleBase 
   NativeImportSegment* import() const;
   void RequireMapped(Napi::Env env) const;
 
+  // Gives the buffer's memory back after an unmap (OwnedBuffer::Retire).
+  void RetireView(bool teardown);
+
   void* address_ = nullptr;
+  // The memory the buffer shows: a second mapping of the same pages, owned
+  // by this object, so it can be retired whatever the library does with its
+  // own mapping (AliasSharedPages); nullptr where none could be made, and
+  // the buffer shows the library's mapping itself.
+  void* view_alias_ = nullptr;
   int64_t offset_ = 0;
   size_t length_ = 0;
   rsm_permission_t perm_ = 0;

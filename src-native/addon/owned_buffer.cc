@@ -3,6 +3,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <memory>
+
 #include <cerrno>
 #include <cstring>
 
@@ -19,6 +21,66 @@ size_t WholePages(size_t length) {
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   return (length + page - 1) / page * page;
 }
+
+void* AliasSharedPages(void* data, size_t length) {
+#ifdef __linux__
+  void* alias = mremap(data, 0, WholePages(length), MREMAP_MAYMOVE);
+  return alias == MAP_FAILED ? nullptr : alias;
+#else
+  (void)data;
+  (void)length;
+  return nullptr;
+#endif
+}
+
+namespace {
+
+struct PageRange {
+  void* data;
+  size_t length;
+};
+
+void UnmapRange(napi_env, void* data, void*) {
+  std::unique_ptr<PageRange> range(static_cast<PageRange*>(data));
+  munmap(range->data, range->length);
+}
+
+// Fresh private pages in place of whatever is mapped at the range.
+bool ReplaceWithScratch(void* data, size_t length) {
+  void* p = mmap(data, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+  return p == data;
+}
+
+// Maps scratch pages at a free range, only if it is still free.
+bool ClaimFreeRange(void* data, size_t length) {
+#ifdef MAP_FIXED_NOREPLACE
+  int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE;
+#else
+  int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;  // a hint, honoured when the range is free
+#endif
+  void* p = mmap(data, length, PROT_READ | PROT_WRITE, flags, -1, 0);
+  if (p == MAP_FAILED) return false;
+  if (p != data) {
+    munmap(p, length);
+    return false;
+  }
+  return true;
+}
+
+// Unmaps the range when `buffer` is collected, or now if it is gone.
+void HoldUntilCollected(napi_env env, napi_ref ref, void* data, size_t length) {
+  napi_value buffer = nullptr;
+  if (ref != nullptr && napi_get_reference_value(env, ref, &buffer) == napi_ok && buffer != nullptr) {
+    auto range = std::make_unique<PageRange>(PageRange{data, length});
+    if (napi_add_finalizer(env, buffer, range.get(), UnmapRange, nullptr, nullptr) == napi_ok) {
+      range.release();
+      return;
+    }
+  }
+  munmap(data, length);
+}
+
+}  // namespace
 
 void* AllocatePages(Napi::Env env, size_t length, const std::string& purpose) {
   void* memory = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -70,6 +132,19 @@ Napi::Value OwnedBuffer::Get(Napi::Env env) const {
   napi_value value = nullptr;
   if (napi_get_reference_value(env, ref_, &value) != napi_ok || value == nullptr) return env.Undefined();
   return Napi::Value(env, value);
+}
+
+void OwnedBuffer::Retire(Napi::Env env, void* data, size_t length) {
+  length = WholePages(length);
+  // Should the replacement fail (no memory for the mapping), the old pages
+  // stay as they are until the buffer is collected: still never reused.
+  ReplaceWithScratch(data, length);
+  HoldUntilCollected(env, ref_, data, length);
+}
+
+void OwnedBuffer::RetireUnmapped(Napi::Env env, void* data, size_t length) {
+  length = WholePages(length);
+  if (ClaimFreeRange(data, length)) HoldUntilCollected(env, ref_, data, length);
 }
 
 void OwnedBuffer::Detach(Napi::Env env) {

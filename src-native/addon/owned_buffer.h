@@ -30,6 +30,12 @@ void ReportExternalMemory(napi_env env, int64_t change);
 // address librsm requires are page-aligned.
 size_t WholePages(size_t length);
 
+// A second mapping of the shared pages at [data, data + length) (Linux
+// mremap with old size 0), owned by the caller: a library mapping can be
+// shown to JavaScript through it and retired independently of the library.
+// nullptr where that is not possible (other systems, private mappings).
+void* AliasSharedPages(void* data, size_t length);
+
 // Fresh zeroed, page-aligned, private memory of `length` bytes (a multiple of
 // the page size) for a handle to own; throws ERR_RSM_NO_MEMORY naming
 // `purpose` (e.g. "for the export segment") when mmap refuses.
@@ -56,6 +62,23 @@ class OwnedBuffer {
   void Detach(Napi::Env env);
 
   bool created() const { return ref_ != nullptr; }
+
+  // Retires the memory this buffer showed, [data, data + length) (whole
+  // pages), once the buffer is detached and the memory's owner is done with
+  // it. Work that took the address before the detach and still runs (an
+  // fs.read into a view, waiting on the thread pool; zlib) must never land
+  // in memory the range is given to next. So the range is replaced in place
+  // by fresh private pages (stores land there and are lost; nothing faults,
+  // so a thread-pool job writing there cannot crash the process) and is
+  // unmapped only when the buffer object is collected: every such job holds
+  // a view, and so the buffer object, until it completes. If the buffer
+  // object is gone already, the range is unmapped now.
+  void Retire(Napi::Env env, void* data, size_t length);
+  // The same for a range its owner has unmapped already (a library mapping):
+  // takes the range back if no one else did meanwhile and holds it the same
+  // way. Best effort: between the library's munmap and this call another
+  // thread may have mapped the range.
+  void RetireUnmapped(Napi::Env env, void* data, size_t length);
 
  private:
   napi_env env_ = nullptr;

@@ -28,7 +28,7 @@ class PublishOp : public AsyncOp {
   }
 
   Napi::Value Settle(Napi::Env env, bool ran) override {
-    if (segment_->PublishFinished()) {
+    if (segment_->PublishFinished(ran && result_ == RSM_SUCCESS, segment_id_)) {
       throw ReleasedError(env, "the export segment was destroyed while publishing (its controller was released)");
     }
     if (!ran) throw CodedError(env, "ERR_RSM_CANCELLED", "publish was cancelled before it ran");

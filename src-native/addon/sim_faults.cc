@@ -26,20 +26,20 @@ Napi::Value SimFault(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const rsm::Backend& b = FaultBackend(env, static_cast<const AddonState*>(info.Data()));
   if (info.Length() != 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber()) {
-    throw Napi::TypeError::New(env, "simFault(name: string, node: number, value: number)");
+    throw ArgTypeError(env, "simFault(name: string, node: number, value: number)");
   }
   const std::string name = info[0].As<Napi::String>().Utf8Value();
   const double node = info[1].As<Napi::Number>().DoubleValue();
   const double value = info[2].As<Napi::Number>().DoubleValue();
   if (!std::isfinite(node) || std::trunc(node) != node || node < 0 || node > 63) {
-    throw Napi::RangeError::New(env, "node must be an integer from 0 to 63");
+    throw ArgRangeError(env, "node must be an integer from 0 to 63");
   }
   if (!std::isfinite(value) || std::trunc(value) != value || value < 0 || value > 4294967295.0) {
-    throw Napi::RangeError::New(env, "value must be a non-negative integer below 2**32");
+    throw ArgRangeError(env, "value must be a non-negative integer below 2**32");
   }
   char why[512] = "";
   int rc = b.ext_fault(name.c_str(), static_cast<int>(node), static_cast<long long>(value), why, sizeof why);
-  if (rc == RSMERR_BAD_ARGS_ERRORS) throw Napi::RangeError::New(env, why);
+  if (rc == RSMERR_BAD_ARGS_ERRORS) throw ArgValueError(env, why);
   if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsmsim_ext_fault", why);
   return env.Undefined();
 }

@@ -32,8 +32,9 @@ function settleGc() {
 
 /**
  * One cycle: create, publish, connect, map, write through the mapping, read
- * back with get, unmap, disconnect, destroy. With `leaveToGc` the handles are
- * only dropped, and their finalizers must release them.
+ * back with get, unmap, disconnect, destroy. With `leaveToGc` the export is
+ * unpublished and the handles are only dropped, and their finalizers must
+ * release them.
  */
 async function cycle(ctl, i, leaveToGc) {
   const exp = ctl.createExport(PAGE);
@@ -42,7 +43,12 @@ async function cycle(ctl, i, leaveToGc) {
   const mapping = imp.map({ length: PAGE });
   mapping.bytes[i % PAGE] = i & 0xff;
   if (exp.bytes[i % PAGE] !== (i & 0xff)) throw new Error(`cycle ${i}: the write did not reach the exporter`);
-  if (leaveToGc) return;
+  // A published export lives until it is unpublished or destroyed (GC never
+  // unpublishes), so the one left to the collector is unpublished first.
+  if (leaveToGc) {
+    exp.unpublish();
+    return;
+  }
   mapping.unmap();
   if (imp.read(i % PAGE, 1)[0] !== (i & 0xff)) throw new Error(`cycle ${i}: get did not read the write back`);
   imp.disconnect();
