@@ -37,7 +37,7 @@ class PublishOp : public AsyncOp {
   }
 
   // The segment is idle again (or destroyed, if released meanwhile).
-  void Abandon() override { segment_->PublishFinished(); }
+  void Abandon() override { segment_->PublishFinished(result_ == RSM_SUCCESS, segment_id_); }
 
  private:
   NativeExportSegment* segment_;
