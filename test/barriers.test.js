@@ -1,5 +1,5 @@
 'use strict';
-// Barriers and barrier modes (spec 4.7, 5.5): close reports a forced
+// Barriers and barrier modes (docs/semantics.md §4.7, 5.5): close reports a forced
 // disconnect that happened at any time since connect, implicit mode checks
 // every put/get, and an exporter that dies, even by SIGKILL, is noticed.
 const assert = require('node:assert/strict');

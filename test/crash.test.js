@@ -1,6 +1,6 @@
 'use strict';
 // Processes of the cluster killed with SIGKILL at awkward moments: the
-// survivors get the errors the spec gives for a vanished peer, promptly (all
+// survivors get the errors docs/semantics.md gives for a vanished peer, promptly (all
 // waits here are bounded), the cluster directory is left with no file of the
 // dead, its registry is left consistent (nothing awaits cleanup, the
 // lock is free), and the dead exporter's segment id can be published again.

@@ -1,5 +1,5 @@
 'use strict';
-// Every RSMERR_* code the spec (sections 3.1, 4.1-4.6, 4.9-4.11) says a
+// Every RSMERR_* code docs/semantics.md (§3.1, §4.1-§4.6, §4.9-§4.11) says a
 // segment function can return, provoked through the facade on the
 // simulator, checking the code and the function that returned it. Codes the
 // facade cannot provoke by design are pending with the reason; the ones a C
@@ -291,7 +291,7 @@ const TABLE = [
   }],
 ];
 
-// Never produced by librsm (spec 3.1), so no test can provoke them.
+// Never produced by librsm (docs/semantics.md §3.1), so no test can provoke them.
 const NEVER = ['RSMERR_MISALIGNED_OFFSET', 'RSMERR_LOCKS_NOT_SUPPORTED', 'RSMERR_LOCKS_NOT_ENABLED',
   'RSMERR_BARRIER_NOT_OPENED', 'RSMERR_SEG_NOT_CONNECTED'];
 
@@ -308,11 +308,11 @@ describe('error table: every segment-function code, through the facade', functio
   }
   for (const code of NEVER) it.skip(`${code} — librsm never returns it`);
 
-  it('names only real codes, and covers every code the spec lists for segment functions', () => {
+  it('names only real codes, and covers every code docs/semantics.md lists for segment functions', () => {
     const listed = new Set(TABLE.map(([code]) => code));
     for (const code of listed) assert.equal(typeof rsm.codes[code], 'number', code);
     const segmentCodes = Object.keys(rsm.codes).filter((c) => rsm.codes[c] > 0 && rsm.codes[c] <= 45);
-    // Returned by barrier, mode and signal functions (spec 4.7, 4.8), not the sections above.
+    // Returned by barrier, mode and signal functions (docs/semantics.md §4.7, 4.8), not the sections above.
     const otherSections = ['RSMERR_BAD_BARRIER_PTR', 'RSMERR_BAD_MODE', 'RSMERR_BARRIER_OPEN_FAILED',
       'RSMERR_BARRIER_FAILURE', 'RSMERR_TIMEOUT'];
     const missing = segmentCodes.filter((c) => !listed.has(c) && !NEVER.includes(c) && !otherSections.includes(c));

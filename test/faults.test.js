@@ -1,6 +1,6 @@
 'use strict';
 // Fault injection (rsm.sim.faults, RSM_SIM_FAULTS): each fault produces the
-// error the spec gives for that condition, in this process and in another
+// error docs/semantics.md gives for that condition, in this process and in another
 // process of the cluster, and goes away when cleared.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -86,7 +86,7 @@ describe('fault injection', function () {
       assert.equal(faults.list()[0].barrierCloseFail, 1);
     });
 
-    it('loopback barriers never fail (spec 5.5), whatever is injected', async () => {
+    it('loopback barriers never fail (docs/semantics.md §5.5), whatever is injected', async () => {
       const lo = held.add(rsm.getController('loopback'));
       const exp = held.add(lo.createExport(PAGE));
       const id = await exp.publish();

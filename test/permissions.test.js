@@ -1,5 +1,5 @@
 'use strict';
-// The driver's permission model (spec 5.1), with importers under other
+// The driver's permission model (docs/semantics.md §5.1), with importers under other
 // users and groups: an exporter process runs as one unprivileged user, the
 // importers as its owner, a member of its group, some other user, and root.
 // Each importer connects with READ, WRITE and RDWR to segments published
@@ -52,7 +52,7 @@ function expected(list, role, r) {
   return ['ok', mapOk ? 'ok' : 'RSMERR_BAD_PERMS'];
 }
 
-describe('permissions across users and groups (spec 5.1)', function () {
+describe('permissions across users and groups (docs/semantics.md §5.1)', function () {
   this.timeout(60000);
   let exporter;
   let ids;
@@ -118,7 +118,7 @@ describe('permissions across users and groups (spec 5.1)', function () {
     });
   }
 
-  it('matches the spec\'s worked examples for an 0624 entry', async () => {
+  it('matches the documented worked examples (docs/semantics.md §5.1) for an 0624 entry', async () => {
     const probe = async (role, r) =>
       (await importers[role].call('probe', { node: EXPORT_NODE, requests: [{ segmentId: ids['0624'], permission: r }] }))[0].connect;
     assert.equal(await probe('owner', RDWR), 'ok');

@@ -105,7 +105,7 @@ describe('segments: rebind, scatter/gather, permissions smoothing, teardown', ()
     m.unmap();
   });
 
-  it('gives importers the spec 5.7 answers after unpublish, and keeps a mapped view safe', async () => {
+  it('gives importers the docs/semantics.md §5.7 answers after unpublish, and keeps a mapped view safe', async () => {
     const { ctl, exp, id } = await setup();
     const implicit = held.add(await ctl.connect(LOCAL, id));
     const explicit = held.add(await ctl.connect(LOCAL, id));
@@ -148,7 +148,7 @@ describe('segments: rebind, scatter/gather, permissions smoothing, teardown', ()
     exp.bytes[9] = 77;
     assert.equal(imp.read(9, 1)[0], 77, 'the existing import still works and sees the new pages');
     // This node is off the new list but still shares a connection: later
-    // connects from it get mode 0 (spec 5.1 item 5): refused, or for root
+    // connects from it get mode 0 (docs/semantics.md §5.1 item 5): refused, or for root
     // (privileged) connected but never mappable.
     if (process.getuid() === 0) {
       const late = held.add(await ctl.connect(LOCAL, id));

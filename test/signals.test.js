@@ -1,5 +1,5 @@
 'use strict';
-// Interrupt signals (spec 4.8, 5.6): posting, counted waits, timeouts and
+// Interrupt signals (docs/semantics.md §4.8, 5.6): posting, counted waits, timeouts and
 // aborts, poll descriptors, and a ping-pong between two processes.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');

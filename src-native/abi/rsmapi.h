@@ -37,7 +37,7 @@ typedef char *caddr_t; /* the same type as glibc's, so a repeat is legal */
 #define POLLRDNORM 0x0040
 #endif
 
-/* ---- scalar typedefs (spec 2.1) ---- */
+/* ---- scalar typedefs (docs/semantics.md §2.1) ---- */
 typedef uint64_t rsm_addr_t;
 typedef uint32_t rsm_node_id_t;
 typedef uint32_t rsm_memseg_id_t;
@@ -49,7 +49,7 @@ typedef struct __rsm_memseg_export_handle *rsm_memseg_export_handle_t;
 typedef struct __rsmapi_controller_handle *rsmapi_controller_handle_t;
 typedef struct __rsm_localmemory_handle *rsm_localmemory_handle_t;
 
-/* ---- enumerations (spec 2.2) ---- */
+/* ---- enumerations (docs/semantics.md §2.2) ---- */
 typedef enum {
 	RSM_MAP_NONE = 0x0,
 	RSM_MAP_FIXED = 0x1,
@@ -75,7 +75,7 @@ typedef enum {
 	RSM_DAS64 = 8
 } rsm_access_size_t;
 
-/* ---- structures (spec 2.3 - 2.7) ---- */
+/* ---- structures (docs/semantics.md §2.3 - 2.7) ---- */
 typedef struct {
 	uint_t attr_direct_access_sizes;
 	uint_t attr_atomic_sizes;
@@ -168,7 +168,7 @@ typedef struct {
 	rsm_connections_t *connections[1];
 } rsm_topology_t;
 
-/* ---- return codes (spec 3.1) ---- */
+/* ---- return codes (docs/semantics.md §3.1) ---- */
 #define RSM_SUCCESS 0
 #define RSMERR_BAD_LIBRARY_VERSION 1
 #define RSMERR_BAD_TOPOLOGY_PTR 2
@@ -253,13 +253,13 @@ typedef struct {
 #define RSMERR_QUEUE_FENCE_UP 133
 #define RSMERR_QUEUE_FULL 134
 
-/* ---- permissions (spec 3.2) ---- */
+/* ---- permissions (docs/semantics.md §3.2) ---- */
 #define RSM_PERM_NONE 0
 #define RSM_PERM_READ 0400
 #define RSM_PERM_WRITE 0200
 #define RSM_PERM_RDWR (RSM_PERM_READ | RSM_PERM_WRITE)
 
-/* ---- flags (spec 3.3, 2.8) ---- */
+/* ---- flags (docs/semantics.md §3.3, 2.8) ---- */
 #define RSM_ALLOW_REBIND 0x01
 #define RSM_CREATE_SEG_DONTWAIT 0x02
 #define RSM_IMPLICIT_SIGPOST 0x01
@@ -267,7 +267,7 @@ typedef struct {
 #define RSM_CONNECTION_ACTIVE 3
 #define RSM_MAX_SGIOREQS 16
 
-/* ---- segment-id space (spec 3.4) ---- */
+/* ---- segment-id space (docs/semantics.md §3.4) ---- */
 #define RSM_DRIVER_PRIVATE_ID_BASE 0
 #define RSM_DRIVER_PRIVATE_ID_END 0x0FFFFF
 #define RSM_CLUSTER_TRANSPORT_ID_BASE 0x100000
@@ -283,12 +283,12 @@ typedef struct {
 #define RSM_USER_APP_ID_BASE 0x80000000U
 #define RSM_USER_APP_ID_END 0xFFFFFFFFU
 
-/* ---- versions (spec 3.5) ---- */
+/* ---- versions (docs/semantics.md §3.5) ---- */
 #define RSM_VERSION 5
 #define RSM_LIB_VERSION 1
 #define RSM_LIB_FUNCS_VERSION 1
 
-/* ---- the 42 entry points (spec 4), generated from the one list ---- */
+/* ---- the 42 entry points (docs/semantics.md §4), generated from the one list ---- */
 #include "rsmapi_functions.h"
 
 #define RSMAPI_DECLARE_PROTOTYPE(ret, name, params) ret name params;

@@ -3,7 +3,7 @@
 //
 // A method on the NativeImportSegment class pays for checking its receiver
 // (type tag, then unwrap: about 140 ns on Node 20, several times the call
-// itself; see perf-floors.md). These functions have no receiver to check:
+// itself; see bench/ and docs/semantics.md §4.4). These functions have no receiver to check:
 // whatever `this` is, they act on the connection they were made for. What
 // stays is what matters: the connection's state (a plain field, cleared at
 // disconnect), the argument checks, and every check librsm itself makes.

@@ -1,4 +1,4 @@
-// Barriers and the barrier mode of an import (spec 4.7, 5.5). The library
+// Barriers and the barrier mode of an import (docs/semantics.md §4.7, 5.5). The library
 // keeps no open/closed state: open records the connect generation, close
 // compares it with the live one.
 #pragma once

@@ -95,7 +95,7 @@ const Config& GetConfig();
 // trailing run of digits is the unit (none: 0), the rest is the type.
 void ParseControllerName(const std::string& name, std::string* type, int* unit);
 
-// The host page size (PAGESIZE of the spec).
+// The host page size (PAGESIZE of docs/semantics.md).
 size_t HostPageSize();
 
 // Writes a trace line to stderr when RSM_SIM_DEBUG is set.

@@ -11,7 +11,7 @@ namespace rsmsim {
 namespace {
 
 // Every controller record this process ever made; released ones stay (with
-// reference count 0) so their handles keep answering with the spec's codes,
+// reference count 0) so their handles keep answering with the documented codes,
 // and are revived when the same controller is opened again.
 std::vector<ControllerRec*>& Controllers() {
   static std::vector<ControllerRec*>* list = [] {

@@ -22,7 +22,7 @@ bool ControllerOpen(ControllerRec* c);
 // cluster, id >= 64), and always for loopback.
 const LinkDesc* ControllerPathTo(const ControllerRec* c, uint32_t node);
 
-// The one-block topology image of spec 2.7 for the local node.
+// The one-block topology image of docs/semantics.md §2.7 for the local node.
 int BuildTopology(rsm_topology_t** out);
 
 }  // namespace rsmsim

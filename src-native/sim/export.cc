@@ -322,7 +322,7 @@ int ExportPublish(ExportRec* seg, rsm_memseg_id_t id, const rsmapi_access_entry_
   std::vector<rsmapi_access_entry_t> list;
   int rc = ValidateAcl(seg->ctlr, acl, acl_len, &list);
   if (rc != RSM_SUCCESS) return rc;
-  // The interconnect-level create may wait for resources (spec 4.2 step 10);
+  // The interconnect-level create may wait for resources (docs/semantics.md §4.2 step 10);
   // loopback has none to wait for.
   if (!seg->ctlr->loopback) {
     rc = WaitForResources(seg->ctlr->node, (seg->flags & RSM_CREATE_SEG_DONTWAIT) != 0);

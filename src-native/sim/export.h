@@ -1,7 +1,7 @@
 // Export segments: create (bind the caller's pages to a shared file),
 // publish / unpublish / republish with the driver's id and ACL rules, rebind,
 // destroy. The entry points in api.cc do the library's argument checks and
-// call these for the rest, in the spec's order.
+// call these for the rest, in the documented order.
 #pragma once
 
 #include "handles.h"

@@ -10,7 +10,7 @@
 //                         RSMERR_BARRIER_FAILURE
 //       Both count explicit open/close and the implicit ones of put/get in
 //       IMPLICIT mode, on non-loopback controllers only (loopback barriers
-//       never fail, spec 5.5). A forced disconnect is still reported first
+//       never fail, docs/semantics.md §5.5). A forced disconnect is still reported first
 //       (RSMERR_CONN_ABORTED), without using up a failure.
 //   unreachable  0|1   the node has no path to other nodes: connects and
 //                      import-side signal posts between it and another node

@@ -3,7 +3,7 @@
 // A handle given to the caller is the address of a record the registry owns.
 // Records are never freed, only recycled for a handle of the same kind, so a
 // released or foreign pointer can be looked up safely (lock-free, which keeps
-// put/get cheap) and answered with the spec's error instead of a crash.
+// put/get cheap) and answered with the documented error instead of a crash.
 // Each record remembers the fork epoch it was made in: a forked child sees
 // its inherited handles as someone else's.
 #pragma once

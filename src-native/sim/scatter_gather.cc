@@ -19,7 +19,7 @@ namespace {
 
 // The generic plug-in maps a local node's segment itself and translates
 // mmap's errno its own way; what it does not translate leaks out as the
-// errno number (spec 3.1: such numbers collide with RSMERR codes).
+// errno number (docs/semantics.md §3.1: such numbers collide with RSMERR codes).
 int GenericMapError(int err) {
   switch (err) {
     case EINVAL:

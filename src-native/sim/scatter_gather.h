@@ -1,4 +1,4 @@
-// rsm_memseg_import_putv / getv (spec 4.5): the library's checks, then the
+// rsm_memseg_import_putv / getv (docs/semantics.md §4.5): the library's checks, then the
 // loopback copy through the import's mapping or, for a generic controller
 // importing from another node, the driver's transfer straight into the
 // exporter's data file.

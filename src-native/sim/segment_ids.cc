@@ -1,5 +1,5 @@
 // rsm_get_segmentid_range: the administrator's table of reserved segment-id
-// ranges (spec 4.11), read from RSM_SIM_SEGMENTID_FILE instead of
+// ranges (docs/semantics.md §4.11), read from RSM_SIM_SEGMENTID_FILE instead of
 // /etc/rsm/rsm.segmentid when set.
 #include <ctype.h>
 #include <errno.h>

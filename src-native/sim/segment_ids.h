@@ -1,4 +1,4 @@
-// Reserved segment-id ranges from the administrator's file (spec 4.11).
+// Reserved segment-id ranges from the administrator's file (docs/semantics.md §4.11).
 #pragma once
 
 #include "../abi/rsmapi.h"

@@ -529,7 +529,7 @@ int ImportTornDown(void* memseg) {
 int PostFromImport(ImportRec* seg) {
   Fabric* f = GetFabric();
   if (!f) return RSMERR_INSUFFICIENT_RESOURCES;
-  // No route to the exporting node (spec 4.8: the send result is returned).
+  // No route to the exporting node (docs/semantics.md §4.8: the send result is returned).
   if (PathCut(seg->ctlr->node, seg->node)) return RSMERR_REMOTE_NODE_UNREACHABLE;
   const ImportEntry& m = f->imp(seg->entry);
   const uint32_t xi = Load(m.export_index), xinc = Load(m.export_inc);
@@ -559,7 +559,7 @@ int PostFromImport(ImportRec* seg) {
 }
 
 int SignalPost(void* memseg, uint_t) {
-  // The flags are ignored (spec 4.8, 6 item 2): events always accumulate.
+  // The flags are ignored (docs/semantics.md §4.8, 6 item 2): events always accumulate.
   if (!memseg) return RSMERR_BAD_SEG_HNDL;
   if (ImportRec* seg = LiveImport(memseg)) return PostFromImport(seg);
   ExportRec* seg = LiveExport(memseg);

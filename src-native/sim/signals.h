@@ -57,7 +57,7 @@ int ImportTornDown(void* memseg);
 
 // One event from an import toward the segment currently published under its
 // id on its node (dropped if there is none). For the implicit post of
-// putv/getv (spec 4.5 step 7) as well as rsm_intr_signal_post.
+// putv/getv (docs/semantics.md §4.5 step 7) as well as rsm_intr_signal_post.
 int PostFromImport(ImportRec* seg);
 
 // The entry points' bodies.

@@ -1,5 +1,5 @@
 // put/get (scalar and bulk) through the import's mapping, with the library's
-// validation order (spec 4.4). Inline: this is the hot path, and each entry
+// validation order (docs/semantics.md §4.4). Inline: this is the hot path, and each entry
 // point instantiates it for its element type.
 #pragma once
 

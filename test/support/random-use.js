@@ -166,7 +166,7 @@ class World {
           const data = new Uint8Array(len).fill(v);
           this.expect('put', outcome(() => imp.real.put(off, data)), want);
           if (want === 'ok') imp.exp.mirror.fill(v, off, off + len);
-          // A transfer outside a mapping maps the segment implicitly (spec 4.4).
+          // A transfer outside a mapping maps the segment implicitly (docs/semantics.md §4.4).
           if (want === 'ok' && !imp.mapping) imp.implicit = true;
         } else {
           const r = outcome(() => imp.real.read(off, len));
@@ -187,7 +187,7 @@ class World {
           return;
         }
         // librsm maps an unmapped connection before it checks the range
-        // (spec 4.4 steps 6 and 8): the put fails, the implicit mapping stays.
+        // (docs/semantics.md §4.4 steps 6 and 8): the put fails, the implicit mapping stays.
         // A torn-down connection cannot be mapped, so it fails there instead.
         const mapped = imp.mapping || imp.implicit;
         const want = !mapped && imp.aborted ? 'RSMERR_CONN_ABORTED' : 'RSMERR_BAD_OFFSET';
@@ -241,7 +241,7 @@ class World {
           return;
         }
         assert.equal(bytes.length, m.imp.exp.size);
-        // After a forced disconnect the mapping's contents are unspecified (spec 5.7).
+        // After a forced disconnect the mapping's contents are unspecified (docs/semantics.md §5.7).
         if (m.imp.aborted) return;
         const off = b % bytes.length;
         if (kind === 'mapWrite') {
