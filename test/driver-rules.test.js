@@ -115,7 +115,7 @@ describe('driver rules', () => {
           // The old list stays: node 1 is still in it (the new one leaves it out).
           out.kept = await outcome(async () => (await c.connect(1, a.segmentId)).disconnect());
           // Loopback knows no other node at all; its own node needs no path.
-          out.loopback = await outcome(() => rsm.getController().createExport(${PAGE}).publish({ accessList: [{ node: 1, permission: 0o600 }] }));
+          out.loopback = await outcome(() => rsm.getController('loopback').createExport(${PAGE}).publish({ accessList: [{ node: 1, permission: 0o600 }] }));
           return out;`);
         const code = (c, f) => [c, `rsm_memseg_export_${f}`];
         assert.deepEqual(value, {
@@ -146,7 +146,7 @@ describe('driver rules', () => {
       local.free();
       await rejectsRsm(ctl.connect(LOCAL, before + 1), 'RSMERR_SEG_NOT_PUBLISHED', 'rsm_memseg_import_connect');
       // Loopback handles are plain addresses: no id is taken.
-      const lo = held.add(rsm.getController());
+      const lo = held.add(rsm.getController('loopback'));
       held.add(lo.createLocalMemory(PAGE));
       assert.equal(await held.add(ctl.createExport(PAGE)).publish(), after + 1);
     });
@@ -200,10 +200,10 @@ describe('driver rules', () => {
 
   describe('barriers after a forced disconnect (§4.7)', () => {
     it('a generic controller fails open and order once the mapping was used; loopback does not', async () => {
-      for (const name of [CONTROLLER, null]) {
+      for (const name of [CONTROLLER, 'loopback']) {
         const ctl = held.add(rsm.getController(name));
         const exp = held.add(ctl.createExport(PAGE));
-        const id = await exp.publish(name === null ? { accessList: [{ node: LOCAL, permission: 0o600 }] } : {});
+        const id = await exp.publish(name === 'loopback' ? { accessList: [{ node: LOCAL, permission: 0o600 }] } : {});
         const imp = held.add(await ctl.connect(LOCAL, id));
         imp.setMode(rsm.BarrierMode.EXPLICIT);
         imp.put(0, Uint8Array.of(1));
@@ -211,7 +211,7 @@ describe('driver rules', () => {
         imp.barrier.open(); // the mapping was not used since
         imp.barrier.order();
         imp.put(0, Uint8Array.of(2)); // lands on the orphaned pages
-        if (name === null) {
+        if (name === 'loopback') {
           imp.barrier.open();
           imp.barrier.order();
         } else {
@@ -223,7 +223,7 @@ describe('driver rules', () => {
         assert.throws(() => imp.transaction(() => {}), (e) => e.code === 'RSMERR_CONN_ABORTED' && /connect\(\) again/.test(e.message));
         imp.disconnect();
         // A new connection starts clean.
-        const id2 = await exp.publish(name === null ? { accessList: [{ node: LOCAL, permission: 0o600 }] } : {});
+        const id2 = await exp.publish(name === 'loopback' ? { accessList: [{ node: LOCAL, permission: 0o600 }] } : {});
         const again = held.add(await ctl.connect(LOCAL, id2));
         again.barrier.open();
         again.barrier.order();
