@@ -50,7 +50,7 @@ PY
 )
 addon="$out/build/Release/rsmapi.node"
 lib="$out/build/Release/librsmsim.so"
-if ! ldd "$addon" | grep -q libasan || ! ldd "$lib" | grep -q libasan; then
+if ! ldd "$addon" | grep libasan >/dev/null || ! ldd "$lib" | grep libasan >/dev/null; then
   echo "sanitize: the build is not instrumented (no libasan in ldd of $addon / $lib)" >&2
   exit 1
 fi
