@@ -63,7 +63,7 @@ export LD_PRELOAD="$libasan${LD_PRELOAD:+:$LD_PRELOAD}"
 # Node installs its own SIGSEGV handler, which would take a wild access
 # away from ASan and report nothing useful: handle_segv=1 with
 # allow_user_segv_handler=0 keeps ASan's handler (and its report) in place.
-export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:handle_segv=1:allow_user_segv_handler=0"
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:handle_segv=1:handle_sigbus=0:allow_user_segv_handler=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 cd "$root"
 node test/run-suites.js "$@"

@@ -20,10 +20,15 @@ function withFewDescriptors(argv, env) {
 describe('exhausted file descriptors', function () {
   this.timeout(30000);
   let dir;
-  beforeEach(() => {
+  beforeEach(function () {
+    // Under the sanitizer run, UBSan checks each virtual call by probing the
+    // object's memory through a pipe; with no descriptor left the probe fails
+    // and it aborts on a report about its own probe, not our code. The plain
+    // runs check this on both backends.
+    if ((process.env.LD_PRELOAD || '').includes('libasan')) this.skip();
     dir = makeClusterDir('rsmapi-fds-');
   });
-  afterEach(() => removeClusterDir(dir));
+  afterEach(() => dir && removeClusterDir(dir));
 
   it('connect and createExport fail with RSMERR_INSUFFICIENT_RESOURCES; both work again once descriptors are free', () => {
     const script = `

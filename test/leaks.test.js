@@ -15,7 +15,10 @@ describe('leaks over segment life cycles', function () {
     // Under AddressSanitizer (scripts/sanitize.sh) freed memory waits in its
     // quarantine, so resident memory says nothing about leaks there.
     const sanitized = (process.env.LD_PRELOAD || '').includes('libasan');
-    assert.deepEqual(growthProblems(result, sanitized ? { rssKb: Infinity, lateRssKb: Infinity } : {}), []);
+    // Its allocator also maps regions of its own as the quarantine fills, so
+    // mapping lines get a wider (still bounded) allowance there: a leak of one
+    // mapping per cycle would add thousands.
+    assert.deepEqual(growthProblems(result, sanitized ? { rssKb: Infinity, lateRssKb: Infinity, maps: 400, lateMaps: 200 } : {}), []);
     const dir = process.env.RSM_SIM_DIR;
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f !== 'fabric'), [], 'no segment file or doorbell left');
   });
