@@ -133,6 +133,16 @@
       "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
     },
     {
+      # A node driven over stdin/stdout: exports whose ranges overlap (test/c/).
+      "target_name": "rsm_c_overlap_peer",
+      "type": "executable",
+      "dependencies": ["rsmsim"],
+      "sources": ["test/c/overlap_peer.c"],
+      "include_dirs": ["src-native/abi"],
+      "cflags": ["-std=c11"],
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
+    },
+    {
       # Interrupt-signal delivery from C: thousands of poll descriptors, a
       # stopped receiver, fan-out over controllers, poll masks (test/c/).
       "target_name": "rsm_c_signal_delivery",

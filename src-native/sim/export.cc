@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "controller.h"
@@ -16,17 +17,25 @@
 
 namespace rsmsim {
 
-// The memory behind an exported range of this process. Two exports of the
-// same (or a contained) range share it, since a page can be backed by one
-// memory only; everything here is guarded by ProcessMutex(), and
-// memory->fd also by ServerMutex() when it changes.
+// One exported range of this process, and the export it belongs to.
+struct Member {
+  ExportRec* rec;
+  char* addr;  // where the export is now (rebind moves it)
+  size_t len;
+};
+
+// The memory behind exported ranges of this process: one sparse memory file
+// for each set of overlapping ranges, since a page can be backed by one
+// memory only and the driver lets exports overlap (docs/semantics.md §4.2).
+// The page at address a lives at file offset a + delta. Guarded by
+// ProcessMutex(); memory->fd also by ServerMutex() when it changes.
 struct Backing {
-  char* base = nullptr;
-  size_t len = 0;
-  int users = 0;
-  pid_t pid = 0;  // a forked child inherits the list but not the binding
   std::shared_ptr<SegmentMemory> memory;
+  int64_t delta = 0;
+  std::vector<Member> members;
+  pid_t pid = 0;  // a forked child inherits the list but not the binding
   int fd() const { return memory->fd->get(); }
+  off_t OffsetOf(const char* a) const { return static_cast<off_t>(reinterpret_cast<intptr_t>(a) + delta); }
 };
 
 namespace {
@@ -57,77 +66,228 @@ uint32_t DefaultMode() {
   return 0777 & ~static_cast<uint32_t>(mask);
 }
 
-// Binds [vaddr, vaddr+len) to memory: an existing backing that contains the
-// range, or new memory. Called with ProcessMutex() held.
-int AttachRange(char* vaddr, size_t len, std::shared_ptr<Backing>* out, size_t* offset) {
-  for (auto& b : Backings()) {
-    if (b->pid != getpid()) continue;
-    if (vaddr + len <= b->base || b->base + b->len <= vaddr) continue;
-    if (vaddr >= b->base && vaddr + len <= b->base + b->len) {
-      b->users++;
-      *out = b;
-      *offset = static_cast<size_t>(vaddr - b->base);
-      return RSM_SUCCESS;
-    }
-    // Partly overlapping an already bound range: one page cannot be backed
-    // by two memories, so the simulator cannot lock it a second time.
-    return RSMERR_INSUFFICIENT_MEM;
+// A set of addresses [first, second).
+using Span = std::pair<char*, char*>;
+
+// The union of the members' ranges (all but `except`), sorted and merged.
+std::vector<Span> Covered(const Backing& b, const ExportRec* except = nullptr) {
+  std::vector<Span> spans;
+  for (const Member& m : b.members)
+    if (m.rec != except) spans.emplace_back(m.addr, m.addr + m.len);
+  std::sort(spans.begin(), spans.end());
+  std::vector<Span> merged;
+  for (const Span& sp : spans) {
+    if (!merged.empty() && sp.first <= merged.back().second) merged.back().second = std::max(merged.back().second, sp.second);
+    else merged.push_back(sp);
   }
-  int rc = CheckExportableRange(vaddr, len);
-  if (rc != RSM_SUCCESS) return rc;
+  return merged;
+}
+
+// The parts of `whole` no span of `covered` (sorted, merged) holds.
+std::vector<Span> Subtract(Span whole, const std::vector<Span>& covered) {
+  std::vector<Span> rest;
+  char* at = whole.first;
+  for (const Span& c : covered) {
+    if (c.second <= at || c.first >= whole.second) continue;
+    if (c.first > at) rest.emplace_back(at, c.first);
+    at = std::max(at, c.second);
+  }
+  if (at < whole.second) rest.emplace_back(at, whole.second);
+  return rest;
+}
+
+size_t Length(const Span& sp) { return static_cast<size_t>(sp.second - sp.first); }
+
+bool Overlaps(const Backing& b, const char* vaddr, size_t len) {
+  for (const Member& m : b.members)
+    if (vaddr < m.addr + m.len && m.addr < vaddr + len) return true;
+  return false;
+}
+
+Member* FindMember(Backing& b, const ExportRec* rec) {
+  for (Member& m : b.members)
+    if (m.rec == rec) return &m;
+  return nullptr;
+}
+
+void Forget(const std::shared_ptr<Backing>& b) {
+  auto& list = Backings();
+  list.erase(std::remove(list.begin(), list.end(), b), list.end());
+}
+
+uint64_t FileSize(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+// Fresh, empty memory of the size of `like`'s file.
+int FreshMemory(const Backing& like, std::shared_ptr<SegmentMemory>* out) {
   Fd fd;
-  rc = CreateSegmentMemory(vaddr, len, &fd);
+  int rc = CreateSegmentMemory(nullptr, 0, static_cast<off_t>(FileSize(like.fd())), &fd);
   if (rc != RSM_SUCCESS) return rc;
-  rc = MapSharedAt(vaddr, len, fd.get(), 0);
-  if (rc != RSM_SUCCESS) return rc;
-  auto b = std::make_shared<Backing>();
-  b->base = vaddr;
-  b->len = len;
-  b->users = 1;
-  b->pid = getpid();
-  b->memory = std::make_shared<SegmentMemory>();
-  b->memory->fd = std::make_shared<Fd>(std::move(fd));
-  Backings().push_back(b);
-  *out = b;
-  *offset = 0;
+  *out = std::make_shared<SegmentMemory>();
+  (*out)->fd = std::make_shared<Fd>(std::move(fd));
   return RSM_SUCCESS;
 }
 
-// Drops one user; the last one gives the pages back to the process as
-// private memory (contents kept); importers keep only the shared memory.
+// Points the member's export at `b` (its pages are already there).
 // ProcessMutex() held.
-void DetachRange(const std::shared_ptr<Backing>& b) {
-  if (--b->users > 0) return;
-  // Leave the range alone if the application has unmapped or reused it.
-  if (!RangeBackedBy(b->base, b->len, b->fd()))
-    Debug("exported range %p is no longer ours; not touching it", static_cast<void*>(b->base));
-  else if (MoveRangeToPrivate(b->base, b->len) != RSM_SUCCESS)
-    Debug("could not make %p private again; it stays shared", static_cast<void*>(b->base));
-  auto& list = Backings();
-  for (size_t i = 0; i < list.size(); ++i)
-    if (list[i] == b) {
-      list.erase(list.begin() + static_cast<long>(i));
-      break;
-    }
+void Adopt(const std::shared_ptr<Backing>& b, const Member& m) {
+  m.rec->backing = b;
+  m.rec->backing_offset = static_cast<size_t>(b->OffsetOf(m.addr));
+  std::lock_guard<std::mutex> lock(ServerMutex());
+  ServedExport& s = Served(m.rec->entry);
+  s.memory = b->memory;
+  s.offset = m.rec->backing_offset;
 }
 
-// Moves the exporter onto fresh memory so importers that were handed the old
-// one (and may still hold it, whatever they were told) keep only that.
-// Skipped when another export shares the pages (its importers must keep
-// seeing them). ProcessMutex() held.
-void Relocate(const std::shared_ptr<Backing>& b) {
-  if (b->users != 1) return;
+// Moves the exporter's pages of every span onto `fd` at the offsets of
+// `to`. On failure the spans already moved go back to `back`'s memory (when
+// given).
+int MoveSpans(const Backing& to, const std::vector<Span>& spans, int fd, const Backing* back) {
+  for (size_t i = 0; i < spans.size(); ++i) {
+    int rc = MoveRangeToFile(spans[i].first, Length(spans[i]), fd, to.OffsetOf(spans[i].first));
+    if (rc == RSM_SUCCESS) continue;
+    for (size_t k = 0; k < i && back; ++k)
+      if (MoveRangeToFile(spans[k].first, Length(spans[k]), back->fd(), back->OffsetOf(spans[k].first)) != RSM_SUCCESS)
+        Debug("could not move %p back to its memory", static_cast<void*>(spans[k].first));
+    return rc;
+  }
+  return RSM_SUCCESS;
+}
+
+// Gives the pages of spans no export of `b` covers any more back to the
+// process as private memory (contents kept). The memory file forgets them
+// while other exports still use it, so their future importers cannot read
+// them. ProcessMutex() held.
+void Release(const Backing& b, const std::vector<Span>& spans) {
+  for (const Span& sp : spans) {
+    // Leave the range alone if the application has unmapped or reused it.
+    if (!RangeBackedBy(sp.first, Length(sp), b.fd()))
+      Debug("exported range %p is no longer ours; not touching it", static_cast<void*>(sp.first));
+    else if (MoveRangeToPrivate(sp.first, Length(sp)) != RSM_SUCCESS)
+      Debug("could not make %p private again; it stays shared", static_cast<void*>(sp.first));
+    if (!b.members.empty()) DropSegmentPages(b.fd(), b.OffsetOf(sp.first), Length(sp));
+  }
+}
+
+// Binds [vaddr, vaddr+len) of export `rec` to memory: new memory, or the
+// memory of the exports it overlaps (docs/semantics.md §4.2), which then
+// becomes one. Called with ProcessMutex() held.
+int AttachRange(ExportRec* rec, char* vaddr, size_t len, std::shared_ptr<Backing>* out, size_t* offset) {
+  std::vector<std::shared_ptr<Backing>> hit;
+  for (auto& b : Backings())
+    if (b->pid == getpid() && Overlaps(*b, vaddr, len)) hit.push_back(b);
+  int rc = CheckExportableRange(vaddr, len);
+  if (rc != RSM_SUCCESS) return rc;
+  if (hit.empty()) {
+    auto b = std::make_shared<Backing>();
+    b->pid = getpid();
+    Fd fd;
+    rc = CreateSegmentMemory(vaddr, len, b->OffsetOf(vaddr), &fd);
+    if (rc != RSM_SUCCESS) return rc;
+    rc = MapSharedAt(vaddr, len, fd.get(), b->OffsetOf(vaddr));
+    if (rc != RSM_SUCCESS) return rc;
+    b->memory = std::make_shared<SegmentMemory>();
+    b->memory->fd = std::make_shared<Fd>(std::move(fd));
+    b->members.push_back(Member{rec, vaddr, len});
+    Backings().push_back(b);
+    *out = b;
+    *offset = static_cast<size_t>(b->OffsetOf(vaddr));
+    return RSM_SUCCESS;
+  }
+  // The memory importers already hold stays; the others join it. Two that
+  // importers hold cannot become one (docs/semantics.md §7).
+  std::shared_ptr<Backing> keep;
+  bool foreign = false;
   {
     std::lock_guard<std::mutex> lock(ServerMutex());
-    if (!b->memory->handed_out) return;
+    for (auto& b : hit) {
+      if (b->memory->handed_to.empty()) continue;
+      if (keep) return RSMERR_INSUFFICIENT_MEM;
+      keep = b;
+      foreign = b->memory->handed_foreign;
+    }
   }
-  if (!RangeBackedBy(b->base, b->len, b->fd())) return;
-  Fd fd;
-  if (CreateSegmentMemory(nullptr, b->len, &fd) != RSM_SUCCESS) return;
-  if (MoveRangeToFile(b->base, b->len, fd.get()) != RSM_SUCCESS) return;
+  if (!keep) keep = hit.front();
+  std::vector<Span> all;
+  for (auto& b : hit)
+    for (const Span& sp : Covered(*b)) all.push_back(sp);
+  std::sort(all.begin(), all.end());
+  const std::vector<Span> fresh = Subtract(Span(vaddr, vaddr + len), all);
+  // Another user's importer holds that memory: it must not reach pages it
+  // was never granted (docs/semantics.md §7).
+  if (foreign && (!fresh.empty() || hit.size() > 1)) return RSMERR_INSUFFICIENT_MEM;
+  const uint64_t size = FileSize(keep->fd());
+  auto fits = [&](const char* a, size_t n) {
+    const off_t o = keep->OffsetOf(a);
+    return o >= 0 && static_cast<uint64_t>(o) + n <= size;
+  };
+  if (!fits(vaddr, len)) return RSMERR_INSUFFICIENT_MEM;
+  for (auto& b : hit)
+    for (const Span& sp : Covered(*b))
+      if (!fits(sp.first, Length(sp))) return RSMERR_INSUFFICIENT_MEM;
+  // Copies keep the bytes; the exporter's pages swap in place.
+  for (auto& b : hit) {
+    if (b == keep) continue;
+    rc = MoveSpans(*keep, Covered(*b), keep->fd(), b.get());
+    if (rc != RSM_SUCCESS) return rc;
+    for (const Member& m : b->members) {
+      keep->members.push_back(m);
+      Adopt(keep, m);
+    }
+    Forget(b);
+  }
+  rc = MoveSpans(*keep, fresh, keep->fd(), nullptr);
+  if (rc != RSM_SUCCESS) {
+    Release(Backing{keep->memory, keep->delta, {}, keep->pid}, fresh);
+    return rc;
+  }
+  keep->members.push_back(Member{rec, vaddr, len});
+  *out = keep;
+  *offset = static_cast<size_t>(keep->OffsetOf(vaddr));
+  return RSM_SUCCESS;
+}
+
+// Drops export `rec` from its memory; pages no other export covers go back
+// to the process (contents kept); importers keep only the shared memory.
+// ProcessMutex() held.
+void DetachRange(ExportRec* rec) {
+  const std::shared_ptr<Backing> b = rec->backing;
+  if (!b) return;
+  Member* me = FindMember(*b, rec);
+  if (!me) return;
+  const Span mine(me->addr, me->addr + me->len);
+  b->members.erase(b->members.begin() + (me - b->members.data()));
+  Release(*b, Subtract(mine, Covered(*b)));
+  if (b->members.empty()) Forget(b);
+}
+
+// Moves the exporter onto fresh memory so the importers of export `key`
+// that were handed the old one (and may still hold it, whatever they were
+// told) keep only that. Impossible while importers of another export
+// sharing the memory hold it too: they must keep seeing the exporter
+// (docs/semantics.md §7). ProcessMutex() held.
+void Relocate(const std::shared_ptr<Backing>& b, uint64_t key) {
+  if (!b || b->members.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(ServerMutex());
+    if (b->memory->handed_to.empty()) return;
+    if (!b->memory->HandedOnlyTo(key)) {
+      Debug("memory shared with other imported exports stays reachable by cut-off importers");
+      return;
+    }
+  }
+  std::vector<Span> spans;
+  for (const Span& sp : Covered(*b))
+    if (RangeBackedBy(sp.first, Length(sp), b->fd())) spans.push_back(sp);
+  std::shared_ptr<SegmentMemory> fresh;
+  if (FreshMemory(*b, &fresh) != RSM_SUCCESS) return;
+  if (MoveSpans(*b, spans, fresh->fd->get(), b.get()) != RSM_SUCCESS) return;
   std::lock_guard<std::mutex> lock(ServerMutex());
-  b->memory->fd = std::make_shared<Fd>(std::move(fd));
-  b->memory->handed_out = false;
+  b->memory->fd = fresh->fd;
+  b->memory->handed_to.clear();
+  b->memory->handed_foreign = false;
 }
 
 // The driver's ACL checks (publish step 7). Copies the list into *out.
@@ -203,7 +363,6 @@ int ExportCreate(ControllerRec* ctlr, void* vaddr, size_t size, uint_t flags, Ex
   const size_t len = static_cast<size_t>(len32);
 
   uint32_t index, inc;
-  uint64_t serial;
   {
     FabricLock lock(*f);
     if (int broken = f->Health()) return broken;
@@ -228,40 +387,40 @@ int ExportCreate(ControllerRec* ctlr, void* vaddr, size_t size, uint_t flags, Ex
     e.acl_len = 0;
     e.server_key = key;
     e.length = len;
-    serial = f->NextSerial(lock);
-    e.serial = serial;
     e.file_offset = 0;
     snprintf(e.ctlr, sizeof e.ctlr, "%s", ctlr->name.c_str());
     e.state = kExportBound;
   }
 
-  std::shared_ptr<Backing> backing;
+  ExportRec* rec = NewExport();
+  int rc = rec ? RSM_SUCCESS : RSMERR_INSUFFICIENT_MEM;
   size_t offset = 0;
-  int rc;
-  {
+  if (rec) {
+    // One critical section: a later overlapping export may move this one's
+    // memory (Adopt) as soon as it is listed.
     std::lock_guard<std::mutex> plock(ProcessMutex());
-    rc = AttachRange(static_cast<char*>(vaddr), len, &backing, &offset);
+    rec->entry = index;
+    rec->entry_inc = inc;
+    std::shared_ptr<Backing> backing;
+    rc = AttachRange(rec, static_cast<char*>(vaddr), len, &backing, &offset);
+    if (rc == RSM_SUCCESS) {
+      std::lock_guard<std::mutex> slock(ServerMutex());
+      ServedExport& s = Served(index);
+      s = ServedExport();
+      s.incarnation = inc;
+      s.node = ctlr->node;
+      s.loopback = ctlr->loopback;
+      s.uid = uid;
+      s.gid = gid;
+      s.default_mode = mode;
+      s.memory = backing->memory;
+      s.offset = offset;
+      s.length = len;
+      rec->backing = std::move(backing);
+      rec->backing_offset = offset;
+    }
   }
-  ExportRec* rec = rc == RSM_SUCCESS ? NewExport() : nullptr;
-  if (rc == RSM_SUCCESS && !rec) {
-    std::lock_guard<std::mutex> plock(ProcessMutex());
-    DetachRange(backing);
-    rc = RSMERR_INSUFFICIENT_MEM;
-  }
-  if (rc == RSM_SUCCESS) {
-    std::lock_guard<std::mutex> slock(ServerMutex());
-    ServedExport& s = Served(index);
-    s = ServedExport();
-    s.incarnation = inc;
-    s.node = ctlr->node;
-    s.loopback = ctlr->loopback;
-    s.uid = uid;
-    s.gid = gid;
-    s.default_mode = mode;
-    s.memory = backing->memory;
-    s.offset = offset;
-    s.length = len;
-  }
+  if (rc != RSM_SUCCESS && rec) ReleaseHandle(rec);
   FabricLock lock(*f);
   ExportEntry& e = f->exp(index);
   if (rc != RSM_SUCCESS) {
@@ -273,10 +432,6 @@ int ExportCreate(ControllerRec* ctlr, void* vaddr, size_t size, uint_t flags, Ex
   rec->vaddr = vaddr;
   rec->size = len;
   rec->flags = flags;
-  rec->entry = index;
-  rec->entry_inc = inc;
-  rec->backing = std::move(backing);
-  rec->backing_offset = offset;
   rec->state = SegState::kBound;
   *out = rec;
   Debug("export %u created: %zu bytes at %p", index, len, vaddr);
@@ -302,7 +457,11 @@ int ExportDestroy(ExportRec* seg) {
       StopServing(seg->entry);
     }
     std::lock_guard<std::mutex> plock(ProcessMutex());
-    DetachRange(seg->backing);
+    const std::shared_ptr<Backing> b = seg->backing;
+    DetachRange(seg);
+    // Memory other exports still use: move them off what the cut-off
+    // importers hold, where possible.
+    Relocate(b, ExportKey(seg->entry, seg->entry_inc));
   }
   ReleaseHandle(seg);
   return RSM_SUCCESS;
@@ -399,7 +558,7 @@ int ExportUnpublish(ExportRec* seg) {
   }
   {
     std::lock_guard<std::mutex> plock(ProcessMutex());
-    Relocate(seg->backing);
+    Relocate(seg->backing, ExportKey(seg->entry, seg->entry_inc));
   }
   seg->state = SegState::kBound;
   Debug("export %u unpublished, %u importers cut off", seg->entry, cut);
@@ -446,32 +605,89 @@ int ExportRebind(ExportRec* seg, void* vaddr, size_t size) {
   if (size != seg->size) return RSMERR_BAD_LENGTH;
   if (seg->state != SegState::kBound && seg->state != SegState::kPublished) return RSMERR_BAD_SEG_HNDL;
   char* target = static_cast<char*>(vaddr);
-  if (target == seg->backing->base + seg->backing_offset) return RSM_SUCCESS;
-  if (reinterpret_cast<uintptr_t>(vaddr) % HostPageSize() != 0) return RSMERR_BAD_ADDR;
-
   std::lock_guard<std::mutex> plock(ProcessMutex());
-  const std::shared_ptr<Backing>& b = seg->backing;
-  // The same memory moves to the new pages, so every importer's descriptor
-  // and mapping reaches them (docs/semantics.md §5.4). Memory shared with
-  // another export cannot move without dragging that export along.
-  if (b->users != 1 || seg->backing_offset != 0 || b->len != seg->size) return RSMERR_INSUFFICIENT_MEM;
-  for (auto& other : Backings()) {
-    if (other->pid != getpid()) continue;
-    if (!(target + seg->size <= other->base || other->base + other->len <= target)) return RSMERR_INSUFFICIENT_MEM;
-  }
+  const std::shared_ptr<Backing> b = seg->backing;
+  Member* me = b ? FindMember(*b, seg) : nullptr;
+  if (!me) return RSMERR_BAD_SEG_HNDL;
+  if (target == me->addr) return RSM_SUCCESS;
+  if (reinterpret_cast<uintptr_t>(vaddr) % HostPageSize() != 0) return RSMERR_BAD_ADDR;
+  for (auto& other : Backings())
+    if (other->pid == getpid() && Overlaps(*other, target, seg->size)) return RSMERR_INSUFFICIENT_MEM;
   int rc = CheckExportableRange(target, seg->size);
   if (rc != RSM_SUCCESS) return rc;
-  // The old pages become the process's private memory again, with the
-  // contents they had; the shared memory takes the new pages' contents.
-  const bool old_ours = RangeBackedBy(b->base, b->len, b->fd());
-  if (old_ours && MoveRangeToPrivate(b->base, b->len) != RSM_SUCCESS) return RSMERR_INSUFFICIENT_MEM;
-  rc = MoveRangeToFile(target, seg->size, b->fd());
+  const Span old(me->addr, me->addr + me->len);
+  const off_t offset = b->OffsetOf(me->addr);
+  bool mine_held, others_held;
+  {
+    std::lock_guard<std::mutex> lock(ServerMutex());
+    const uint64_t key = ExportKey(seg->entry, seg->entry_inc);
+    const auto& to = b->memory->handed_to;
+    mine_held = std::find(to.begin(), to.end(), key) != to.end();
+    others_held = !b->memory->HandedOnlyTo(key);
+  }
+  // Every importer of this export must reach the new pages once rebind
+  // returns (docs/semantics.md §5.4), and those of the exports it overlaps
+  // the old ones; memory both hold cannot be split (docs/semantics.md §7).
+  if (b->members.size() > 1 && mine_held && others_held) return RSMERR_INSUFFICIENT_MEM;
+
+  if (b->members.size() > 1 && !mine_held) {
+    // Nobody holds this export's memory: it leaves for memory of its own.
+    auto nb = std::make_shared<Backing>();
+    nb->pid = getpid();
+    rc = FreshMemory(*b, &nb->memory);
+    if (rc == RSM_SUCCESS) rc = MoveRangeToFile(target, seg->size, nb->fd(), nb->OffsetOf(target));
+    if (rc != RSM_SUCCESS) return rc;
+    Member moved = *me;
+    moved.addr = target;
+    b->members.erase(b->members.begin() + (me - b->members.data()));
+    Release(*b, Subtract(old, Covered(*b)));
+    nb->members.push_back(moved);
+    Backings().push_back(nb);
+    Adopt(nb, moved);
+    return RSM_SUCCESS;
+  }
+  const bool split = b->members.size() > 1;
+  if (split) {
+    // Only this export's importers hold the memory: it moves with this
+    // export, and the others go onto fresh memory with their contents.
+    auto ob = std::make_shared<Backing>();
+    ob->pid = getpid();
+    ob->delta = b->delta;
+    rc = FreshMemory(*b, &ob->memory);
+    if (rc != RSM_SUCCESS) return rc;
+    const std::vector<Span> theirs = Covered(*b, seg);
+    rc = MoveSpans(*ob, theirs, ob->fd(), b.get());
+    if (rc != RSM_SUCCESS) return rc;
+    const Member mine = *me;
+    for (const Member& m : b->members)
+      if (m.rec != seg) ob->members.push_back(m);
+    b->members.assign(1, mine);
+    me = &b->members.front();
+    Backings().push_back(ob);
+    for (const Member& m : ob->members) Adopt(ob, m);
+    // What only this export covered goes back to the process; what the
+    // others cover is theirs now, and this memory forgets it.
+    for (const Span& sp : Subtract(old, theirs))
+      if (RangeBackedBy(sp.first, Length(sp), b->fd()) && MoveRangeToPrivate(sp.first, Length(sp)) != RSM_SUCCESS)
+        Debug("could not make %p private again; it stays shared", static_cast<void*>(sp.first));
+    for (const Span& sp : theirs)
+      for (const Span& rest : Subtract(sp, {old})) DropSegmentPages(b->fd(), b->OffsetOf(rest.first), Length(rest));
+  } else if (RangeBackedBy(old.first, Length(old), b->fd()) && MoveRangeToPrivate(old.first, Length(old)) != RSM_SUCCESS) {
+    // The old pages become the process's private memory again, with the
+    // contents they had.
+    return RSMERR_INSUFFICIENT_MEM;
+  }
+  // The same memory takes the new pages' contents, so every importer's
+  // descriptor and mapping reaches them.
+  rc = MoveRangeToFile(target, seg->size, b->fd(), offset);
   if (rc != RSM_SUCCESS) {
-    if (old_ours && MoveRangeToFile(b->base, b->len, b->fd()) != RSM_SUCCESS)
-      Debug("rebind failed and %p could not be shared again", static_cast<void*>(b->base));
+    // After a split the old pages the others cover are theirs: no way back.
+    if (split || MoveRangeToFile(old.first, Length(old), b->fd(), offset) != RSM_SUCCESS)
+      Debug("rebind failed and %p could not be shared again", static_cast<void*>(old.first));
     return rc;
   }
-  b->base = target;
+  me->addr = target;
+  b->delta = static_cast<int64_t>(offset) - reinterpret_cast<intptr_t>(target);
   return RSM_SUCCESS;
 }
 

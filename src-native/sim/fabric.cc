@@ -22,7 +22,7 @@ namespace rsmsim {
 namespace {
 
 constexpr uint64_t kMagic = 0x4246534d49534d52ull;  // "RMSIMSFB"
-constexpr uint32_t kVersion = 4;  // 2: fault table, signal-slot waiters; 3: signal word; 4: kernel registry lock
+constexpr uint32_t kVersion = 5;  // 2: fault table, signal-slot waiters; 3: signal word; 4: kernel registry lock; 5: no serial numbers
 constexpr uint64_t kFirstAutoId = 0x80000000ull;
 // Liveness locks live far beyond the registry's bytes: byte kLockBase + slot
 // is write-locked by the process in that slot for as long as it runs.
@@ -383,7 +383,6 @@ bool Fabric::Open(const std::string& dir, std::string* error) {
     pthread_mutexattr_destroy(&attr);
     l->version = kVersion;
     l->layout_size = sizeof(FabricLayout);
-    l->next_serial = 1;
     for (auto& id : l->next_auto_id) id = kFirstAutoId;
     InitSignalSlots(l);
     __atomic_store_n(&l->magic, kMagic, __ATOMIC_RELEASE);

@@ -55,7 +55,6 @@ struct ExportEntry {
   uint32_t acl_len;
   uint32_t server_key;  // names the owner's memory server (memory_server.h)
   uint64_t length;
-  uint64_t serial;  // unused: segment memory is no file (memory_server.h)
   uint64_t file_offset;
   char ctlr[kCtlrNameMax];
   rsmapi_access_entry_t acl[kMaxAcl];
@@ -84,7 +83,6 @@ struct FabricLayout {
   // Unused since version 3: the registry lock is a kernel record lock on
   // the file (fabric.cc), which no process can forge by writing here.
   pthread_mutex_t lock;
-  uint64_t next_serial;
   uint64_t next_auto_id[kNodeSlots];  // > 0xFFFFFFFF once exhausted
   ProcEntry procs[kMaxProcs];
   ExportEntry exports[kMaxExports];
@@ -165,8 +163,6 @@ class Fabric {
   // A free export / import entry, or kNoEntry.
   uint32_t FindFreeExport(const FabricLock&) const;
   uint32_t FindFreeImport(const FabricLock&) const;
-  // Reserves a data file serial number.
-  uint64_t NextSerial(const FabricLock&) { return layout_->next_serial++; }
   // Frees an export entry (the caller has dealt with its importers/files).
   void FreeExport(const FabricLock&, uint32_t index);
   void FreeImport(const FabricLock&, uint32_t index);

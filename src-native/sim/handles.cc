@@ -106,7 +106,6 @@ void ImportRec::Clear() {
   node = segid = perm = mode = 0;
   size = 0;
   fd.Reset();
-  serial = 0;
   file_offset = 0;
   entry = entry_inc = export_index = export_owner = export_owner_inc = export_inc = export_key = 0;
   export_pid = 0;

@@ -78,7 +78,6 @@ struct ImportRec final : HandleBase {
   uint32_t mode = 0;  // E, the stored mode governing mappings
   size_t size = 0;
   Fd fd;  // the exporter's memory, as the exporter handed it over (memory_server.h)
-  uint64_t serial = 0;
   off_t file_offset = 0;  // of the segment inside that memory
   uint32_t entry = 0;  // fabric import entry
   uint32_t entry_inc = 0;

@@ -142,7 +142,7 @@ int DriverMap(ImportRec* seg, int prot, off_t offset, size_t length, void* hint,
 // segment, apply the ACL and user checks, enter the import and bump its
 // generation. The memory comes afterwards, from the exporter.
 int ConnectLocked(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node_id_t node, rsm_memseg_id_t segid,
-                  rsm_permission_t perm, ImportRec* rec, uint32_t* index_out, uint32_t* export_out, uint32_t* mode_out, uint64_t* serial_out,
+                  rsm_permission_t perm, ImportRec* rec, uint32_t* index_out, uint32_t* export_out, uint32_t* mode_out,
                   uint64_t* offset_out, uint64_t* length_out) {
   FabricLock lock(*f);
   if (int rc = f->Health()) return rc;
@@ -218,7 +218,6 @@ int ConnectLocked(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node
   *index_out = index;
   *export_out = export_index;
   *mode_out = mode;
-  *serial_out = e.serial;
   *offset_out = e.file_offset;
   *length_out = e.length;
   return RSM_SUCCESS;
@@ -270,11 +269,10 @@ int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid
   ImportRec* rec = NewImport();
   if (!rec) return RSMERR_INSUFFICIENT_MEM;
   uint32_t index = kNoEntry, export_index = kNoEntry, mode = 0;
-  uint64_t serial = 0, file_offset = 0, length = 0;
+  uint64_t file_offset = 0, length = 0;
   // Never release the record while holding the registry lock: releasing
   // takes the process mutex, which is held elsewhere around registry calls.
-  rc = ConnectLocked(f, ctlr, path, node, segid, perm, rec, &index, &export_index, &mode, &serial, &file_offset,
-                         &length);
+  rc = ConnectLocked(f, ctlr, path, node, segid, perm, rec, &index, &export_index, &mode, &file_offset, &length);
   if (rc == RSM_SUCCESS) rc = ObtainMemory(f, rec, index, export_index, ctlr->node, perm, &mode, &file_offset, &length);
   if (rc != RSM_SUCCESS) {
     ReleaseHandle(rec);
@@ -286,7 +284,6 @@ int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid
   rec->perm = perm;
   rec->mode = mode;
   rec->size = length;
-  rec->serial = serial;
   rec->file_offset = static_cast<off_t>(file_offset);
   rec->export_index = export_index;
   rec->gen_slot = f->GenerationSlot(index);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <thread>
 
@@ -75,6 +76,45 @@ bool InGroups(uint32_t gid, uint32_t primary, const std::vector<gid_t>& groups) 
   return false;
 }
 
+// The rule of docs/semantics.md §5.1 for one served export: E, or -1 when
+// the importer is refused (RSMERR_PERM_DENIED).
+int64_t Mode(const ServedExport& s, uint32_t node, uint32_t perm, bool transfer, uint32_t uid, uint32_t gid,
+             const std::vector<gid_t>& groups) {
+  uint32_t granted = 0;  // a node off the list is granted nothing here
+  if (s.acl.empty()) {
+    granted = s.default_mode & 0666;
+  } else {
+    for (const auto& a : s.acl)
+      if (a.ae_node == node) {
+        granted = static_cast<uint32_t>(a.ae_permission) & 0666;
+        break;
+      }
+  }
+  const uint32_t a = ((perm & RSM_PERM_READ) ? 0444u : 0u) | ((perm & RSM_PERM_WRITE) ? 0222u : 0u);
+  // For the driver's transfers the node's grant alone decides.
+  const uint32_t e = transfer ? granted & RSM_PERM_RDWR & perm : a & granted;
+  const int shift = uid == s.uid ? 0 : InGroups(s.gid, gid, groups) ? 3 : 6;
+  if (transfer ? (perm & ~e) != 0 : (perm & ~(e << shift)) != 0 && uid != 0)  // the superuser holds the override privileges
+    return -1;
+  return e;
+}
+
+// A descriptor of memory shared with other exports reaches all of them: an
+// importer of another user gets it only if every one of them is published
+// to it and would grant it `access` (the mode bits it gets here). With
+// ServerMutex() held.
+bool MayHoldShared(const ServedExport& s, uint32_t node, uint32_t perm, bool transfer, uint32_t uid, uint32_t gid,
+                   const std::vector<gid_t>& groups, uint32_t access) {
+  if (uid == s.uid || uid == 0) return true;  // the exporter's own user could reach the pages anyway
+  for (const auto& [other_entry, o] : State().served) {
+    if (&o == &s || o.memory != s.memory) continue;
+    if (!o.published || (o.loopback && node != o.node)) return false;
+    const int64_t e = Mode(o, node, perm, transfer, uid, gid, groups);
+    if (e < 0 || (static_cast<uint32_t>(e) & access) != access) return false;
+  }
+  return true;
+}
+
 // The rule of docs/semantics.md §5.1 over the exporter's own record.
 // With ServerMutex() held; on success *memory is the descriptor to hand over
 // (nullptr when E allows no access).
@@ -102,30 +142,25 @@ Grant Decide(uint32_t entry, uint32_t incarnation, uint32_t node, uint32_t perm,
     g.rc = RSMERR_PERM_DENIED;
     return g;
   }
-  uint32_t granted = 0;  // a node off the list is granted nothing here
-  if (s.acl.empty()) {
-    granted = s.default_mode & 0666;
-  } else {
-    for (const auto& a : s.acl)
-      if (a.ae_node == node) {
-        granted = static_cast<uint32_t>(a.ae_permission) & 0666;
-        break;
-      }
-  }
-  const uint32_t a = ((perm & RSM_PERM_READ) ? 0444u : 0u) | ((perm & RSM_PERM_WRITE) ? 0222u : 0u);
-  // For the driver's transfers the node's grant alone decides.
-  const uint32_t e = transfer ? granted & RSM_PERM_RDWR & perm : a & granted;
-  const int shift = uid == s.uid ? 0 : InGroups(s.gid, gid, groups) ? 3 : 6;
-  if (transfer ? (perm & ~e) != 0 : (perm & ~(e << shift)) != 0 && uid != 0) {  // the superuser holds the override privileges
+  const int64_t mode = Mode(s, node, perm, transfer, uid, gid, groups);
+  if (mode < 0) {
     g.rc = RSMERR_PERM_DENIED;
     return g;
   }
+  const uint32_t e = static_cast<uint32_t>(mode);
   g.mode = e;
   g.offset = s.offset;
   g.length = s.length;
   if (e & (RSM_PERM_READ | RSM_PERM_WRITE)) {
+    if (!MayHoldShared(s, node, perm, transfer, uid, gid, groups, e & RSM_PERM_RDWR)) {
+      g.rc = RSMERR_PERM_DENIED;
+      return g;
+    }
     *memory = s.memory->fd;
-    s.memory->handed_out = true;
+    auto& to = s.memory->handed_to;
+    if (std::find(to.begin(), to.end(), ExportKey(entry, incarnation)) == to.end())
+      to.push_back(ExportKey(entry, incarnation));
+    if (uid != s.uid) s.memory->handed_foreign = true;
   }
   return g;
 }

@@ -12,7 +12,9 @@
 // list and identity, and answers with the granted mode E and a descriptor
 // of the segment memory (SCM_RIGHTS): read-write only when E holds the
 // owner write bit, otherwise a read-only reopening that can be neither
-// mapped writable nor turned writable. A registry rewritten by someone who
+// mapped writable nor turned writable. Memory shared by overlapping exports
+// goes to an importer of another user only if it would be granted the same
+// access to every one of them (docs/semantics.md §7). A registry rewritten by someone who
 // can write it therefore changes what the importer asks for, never what it
 // is given.
 //
@@ -32,13 +34,26 @@
 
 namespace rsmsim {
 
-// Memory behind one or more exports of this process. `fd` changes when the
-// exporter moves onto fresh memory to cut importers off; both fields are
-// guarded by ServerMutex().
+// Memory behind one or more exports of this process (exports of
+// overlapping ranges share it). `fd` changes when the exporter moves onto
+// fresh memory to cut importers off; all fields are guarded by
+// ServerMutex().
 struct SegmentMemory {
   std::shared_ptr<Fd> fd;
-  bool handed_out = false;  // an importer was given a descriptor of `fd`
+  // The exports (ExportKey) whose importers were given a descriptor of `fd`.
+  std::vector<uint64_t> handed_to;
+  // One of those importers runs as another user than the exporter.
+  bool handed_foreign = false;
+  bool HandedOnlyTo(uint64_t key) const {
+    for (uint64_t k : handed_to)
+      if (k != key) return false;
+    return true;
+  }
 };
+
+// Names one export for as long as this process lives (entries are reused,
+// incarnations are not).
+inline uint64_t ExportKey(uint32_t entry, uint32_t incarnation) { return (uint64_t{entry} << 32) | incarnation; }
 
 // The exporter's own record of one export entry, the only thing the server
 // trusts.

@@ -11,6 +11,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "../abi/rsmapi.h"
 
 namespace rsmsim {
@@ -115,7 +117,7 @@ bool RangeBackedBy(const void* addr, size_t len, int fd) {
 #endif
 }
 
-int CreateSegmentMemory(const void* src, size_t len, Fd* out) {
+int CreateSegmentMemory(const void* src, size_t len, off_t offset, Fd* out) {
 #ifdef __linux__
   Fd fd(memfd_create("rsmsim-segment", MFD_CLOEXEC | MFD_ALLOW_SEALING));
 #else
@@ -126,20 +128,32 @@ int CreateSegmentMemory(const void* src, size_t len, Fd* out) {
   // A memfd starts out 0777: another user holding a read-only descriptor
   // could otherwise reopen it read-write through /proc/<pid>/fd.
   if (fchmod(fd.get(), 0600) != 0) return RSMERR_INSUFFICIENT_MEM;
-  if (ftruncate(fd.get(), static_cast<off_t>(len)) != 0) return RSMERR_INSUFFICIENT_MEM;
+  const uint64_t size = std::max<uint64_t>(kSegmentMemorySize, static_cast<uint64_t>(offset) + len);
+  if (offset < 0 || ftruncate(fd.get(), static_cast<off_t>(size)) != 0) return RSMERR_INSUFFICIENT_MEM;
 #ifdef __linux__
   if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) return RSMERR_INSUFFICIENT_MEM;
 #endif
   const char* p = static_cast<const char*>(src);
   size_t done = src ? 0 : len;  // no source: the memory reads as zeros
   while (done < len) {
-    ssize_t n = pwrite(fd.get(), p + done, len - done, static_cast<off_t>(done));
+    ssize_t n = pwrite(fd.get(), p + done, len - done, offset + static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno == EFAULT ? RSMERR_BAD_ADDR : RSMERR_INSUFFICIENT_MEM;
     done += static_cast<size_t>(n);
   }
   *out = std::move(fd);
   return RSM_SUCCESS;
+}
+
+void DropSegmentPages(int fd, off_t offset, size_t len) {
+#ifdef __linux__
+  // Best effort: pages left in place only cost memory until the file goes.
+  (void)fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, static_cast<off_t>(len));
+#else
+  (void)fd;
+  (void)offset;
+  (void)len;
+#endif
 }
 
 Fd ReopenReadOnly(int fd) {
@@ -174,15 +188,15 @@ int SwapInto(void* tmp, void* vaddr, size_t len) {
 
 }  // namespace
 
-int MoveRangeToFile(void* vaddr, size_t len, int fd) {
-  void* tmp = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+int MoveRangeToFile(void* vaddr, size_t len, int fd, off_t offset) {
+  void* tmp = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
   if (tmp == MAP_FAILED) return RSMERR_INSUFFICIENT_MEM;
   memcpy(tmp, vaddr, len);
 #ifdef __linux__
   return SwapInto(tmp, vaddr, len);
 #else
   munmap(tmp, len);
-  return MapSharedAt(vaddr, len, fd, 0);
+  return MapSharedAt(vaddr, len, fd, offset);
 #endif
 }
 

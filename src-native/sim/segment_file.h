@@ -4,7 +4,10 @@
 // An exported range becomes a MAP_SHARED mapping of an anonymous memory file
 // (memfd) at the caller's own address (contents preserved); the exporting
 // process hands a descriptor of it to each importer it admits
-// (memory_server.h), so importers map the very same pages. No file exists in
+// (memory_server.h), so importers map the very same pages. The file is
+// sparse and as large as the address space, page at file offset = address
+// when made, so exports of overlapping ranges can share one file
+// (docs/semantics.md §4.2): only the pages exported are ever filled. No file exists in
 // any directory: nothing can be opened, truncated or orphaned by name, and
 // the memory goes away with the last process holding it. Cutting importers
 // off (unpublish, destroy) moves the exporter onto fresh pages and leaves the
@@ -12,6 +15,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <string>
@@ -80,12 +84,19 @@ int CheckExportableRange(const void* addr, size_t len);
 // Compared by device and inode, never by name.
 bool RangeBackedBy(const void* addr, size_t len, int fd);
 
-// Creates segment memory: a memfd of `len` bytes holding a copy of
-// [src, src+len) (zeros when src is nullptr), mode 0600 so no other user can
-// reopen it through /proc, sealed against resizing so no holder of a
-// descriptor can truncate it under the exporter (SIGBUS).
+// Creates segment memory: a sparse memfd of kSegmentMemorySize bytes (more
+// if `offset + len` needs it) holding a copy of [src, src+len) at `offset`
+// (nothing when src is nullptr), mode 0600 so no other user can reopen it
+// through /proc, sealed against resizing so no holder of a descriptor can
+// truncate it under the exporter (SIGBUS).
 // Returns RSM_SUCCESS or an RSMERR code.
-int CreateSegmentMemory(const void* src, size_t len, Fd* out);
+constexpr uint64_t kSegmentMemorySize = uint64_t{1} << 47;  // the x86-64 and arm64 user address space
+int CreateSegmentMemory(const void* src, size_t len, off_t offset, Fd* out);
+
+// Gives the pages of [offset, offset+len) back to the system (they read as
+// zeros): memory no export covers any more keeps nothing an importer of
+// another export could read.
+void DropSegmentPages(int fd, off_t offset, size_t len);
 
 // A read-only descriptor of the same memory as `fd` (a new open file
 // description: O_RDONLY cannot be mapped writable, nor made writable).
@@ -95,9 +106,9 @@ Fd ReopenReadOnly(int fd);
 // current contents are expected to be in the file already.
 int MapSharedAt(void* vaddr, size_t len, int fd, off_t offset);
 
-// Moves [vaddr, vaddr+len) onto `fd` (a new data file): copies the current
-// bytes and swaps the pages in place in one step.
-int MoveRangeToFile(void* vaddr, size_t len, int fd);
+// Moves [vaddr, vaddr+len) onto `fd` at `offset`: copies the current bytes
+// and swaps the pages in place in one step.
+int MoveRangeToFile(void* vaddr, size_t len, int fd, off_t offset);
 
 // Turns [vaddr, vaddr+len) back into private anonymous memory with the same
 // contents.

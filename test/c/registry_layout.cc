@@ -18,10 +18,10 @@ int main() {
          offsetof(FabricLayout, writing), offsetof(FabricLayout, procs), sizeof(ProcEntry),
          offsetof(ProcEntry, in_use), offsetof(ProcEntry, pid));
   printf("\"exports\":%zu,\"exportSize\":%zu,\"exportState\":%zu,\"exportOwner\":%zu,\"exportNode\":%zu,"
-         "\"exportSegid\":%zu,\"exportAclLen\":%zu,\"exportSerial\":%zu,",
+         "\"exportSegid\":%zu,\"exportAclLen\":%zu,",
          offsetof(FabricLayout, exports), sizeof(ExportEntry), offsetof(ExportEntry, state),
          offsetof(ExportEntry, owner), offsetof(ExportEntry, node), offsetof(ExportEntry, segid),
-         offsetof(ExportEntry, acl_len), offsetof(ExportEntry, serial));
+         offsetof(ExportEntry, acl_len));
   printf("\"imports\":%zu,\"importSize\":%zu,\"importInUse\":%zu,\"importExportIndex\":%zu,\"importSegid\":%zu,",
          offsetof(FabricLayout, imports), sizeof(ImportEntry), offsetof(ImportEntry, in_use),
          offsetof(ImportEntry, export_index), offsetof(ImportEntry, segid));
