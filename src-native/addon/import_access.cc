@@ -6,6 +6,7 @@
 
 #include "args.h"
 #include "errors.h"
+#include "scatter_gather.h"
 
 namespace rsmaddon {
 
@@ -268,7 +269,7 @@ napi_value ImportAccess::Functions(napi_env env) {
       {"load8", &Load<8>},       {"load16", &Load<16>},      {"load32", &Load<32>},    {"load64", &Load<64>},
       {"store8", &Store<8>},     {"store16", &Store<16>},    {"store32", &Store<32>},  {"store64", &Store<64>},
       {"putN", &TransferN<true>}, {"getN", &TransferN<false>}, {"put", &TransferBytes<true>},
-      {"get", &TransferBytes<false>},
+      {"get", &TransferBytes<false>}, {"putv", &PutV},            {"getv", &GetV},
   };
   napi_value object = nullptr;
   if (napi_create_object(env, &object) != napi_ok) throw Napi::Error::New(Napi::Env(env));

@@ -1,5 +1,6 @@
-// The put/get hot path of an import segment: plain N-API functions made once
-// per connection, each bound to the connection through its callback data.
+// Every transfer of an import segment (put/get, putN/getN, single elements,
+// putv/getv): plain N-API functions made once per connection, each bound to
+// the connection through its callback data. They are its only transfer path.
 //
 // A method on the NativeImportSegment class pays for checking its receiver
 // (type tag, then unwrap: about 140 ns on Node 20, several times the call
@@ -35,6 +36,7 @@ class ImportAccess {
   //   load8/16/32(offset) -> number      load64(offset) -> bigint
   //   store8/16/32(offset, number)       store64(offset, bigint)
   //   putN/getN(bits, offset, view)      put/get(offset, view)
+  //   putv/getv(entries, flags) -> io_residual_count (scatter_gather.h)
   napi_value Functions(napi_env env);
 
   rsm_memseg_import_handle_t handle() const { return handle_; }

@@ -19,12 +19,6 @@ Napi::Function NativeImportSegment::DefineClass(Napi::Env env, AddonState* state
   using T = NativeImportSegment;
   return DefineHandleClass<T>(env, "NativeImportSegment",
                                     {
-                                        MethodProperty<T, &T::Put>("put"),
-                                        MethodProperty<T, &T::Get>("get"),
-                                        MethodProperty<T, &T::PutN>("putN"),
-                                        MethodProperty<T, &T::GetN>("getN"),
-                                        MethodProperty<T, &T::PutV>("putv"),
-                                        MethodProperty<T, &T::GetV>("getv"),
                                         MethodProperty<T, &T::Map>("map"),
                                         MethodProperty<T, &T::Unmap>("unmap"),
                                         MethodProperty<T, &T::InitBarrier>("initBarrier"),
@@ -77,111 +71,6 @@ Napi::Object NativeImportSegment::Wrap(NativeController* controller, Napi::Objec
 
 void NativeImportSegment::RequireLive(Napi::Env env) const {
   if (phase_ != State::kLive) throw ReleasedError(env, "import segment is disconnected");
-}
-
-Napi::Value NativeImportSegment::Put(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireLive(env);
-  int64_t offset = SafeIntegerArg(info, 0, "offset");
-  ViewBytes source = ViewArg(info, 1, "source");
-  int rc = backend().rsm_memseg_import_put(handle_, static_cast<off_t>(offset), source.data, source.length);
-  if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_put");
-  return env.Undefined();
-}
-
-Napi::Value NativeImportSegment::Get(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireLive(env);
-  int64_t offset = SafeIntegerArg(info, 0, "offset");
-  ViewBytes target = ViewArg(info, 1, "target");
-  int rc = backend().rsm_memseg_import_get(handle_, static_cast<off_t>(offset), target.data, target.length);
-  if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_get");
-  return env.Undefined();
-}
-
-namespace {
-
-// Checks `bits` and that the view holds whole elements; returns rep_cnt.
-ulong_t ElementCount(const Napi::CallbackInfo& info, uint32_t bits, const ViewBytes& view, const char* name) {
-  size_t width = bits / 8;
-  if (view.length % width != 0) {
-    throw ArgRangeError(info.Env(), std::string("The \"") + name + "\" argument must hold whole " +
-                                        std::to_string(bits) + "-bit elements, but its byteLength is " +
-                                        std::to_string(view.length));
-  }
-  return static_cast<ulong_t>(view.length / width);
-}
-
-uint32_t BitsArg(const Napi::CallbackInfo& info) {
-  uint32_t bits = Uint32Arg(info, 0, "bits");
-  if (bits != 8 && bits != 16 && bits != 32 && bits != 64) {
-    throw ArgRangeError(info.Env(), "The \"bits\" argument must be 8, 16, 32 or 64, got " + std::to_string(bits));
-  }
-  return bits;
-}
-
-}  // namespace
-
-Napi::Value NativeImportSegment::PutN(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireLive(env);
-  uint32_t bits = BitsArg(info);
-  off_t offset = static_cast<off_t>(SafeIntegerArg(info, 1, "offset"));
-  ViewBytes source = ViewArg(info, 2, "source");
-  ulong_t count = ElementCount(info, bits, source, "source");
-  int rc;
-  const char* syscall;
-  switch (bits) {
-    case 8:
-      rc = backend().rsm_memseg_import_put8(handle_, offset, static_cast<uint8_t*>(source.data), count);
-      syscall = "rsm_memseg_import_put8";
-      break;
-    case 16:
-      rc = backend().rsm_memseg_import_put16(handle_, offset, static_cast<uint16_t*>(source.data), count);
-      syscall = "rsm_memseg_import_put16";
-      break;
-    case 32:
-      rc = backend().rsm_memseg_import_put32(handle_, offset, static_cast<uint32_t*>(source.data), count);
-      syscall = "rsm_memseg_import_put32";
-      break;
-    default:
-      rc = backend().rsm_memseg_import_put64(handle_, offset, static_cast<uint64_t*>(source.data), count);
-      syscall = "rsm_memseg_import_put64";
-      break;
-  }
-  if (rc != RSM_SUCCESS) throw RsmError(env, rc, syscall);
-  return env.Undefined();
-}
-
-Napi::Value NativeImportSegment::GetN(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireLive(env);
-  uint32_t bits = BitsArg(info);
-  off_t offset = static_cast<off_t>(SafeIntegerArg(info, 1, "offset"));
-  ViewBytes target = ViewArg(info, 2, "target");
-  ulong_t count = ElementCount(info, bits, target, "target");
-  int rc;
-  const char* syscall;
-  switch (bits) {
-    case 8:
-      rc = backend().rsm_memseg_import_get8(handle_, offset, static_cast<uint8_t*>(target.data), count);
-      syscall = "rsm_memseg_import_get8";
-      break;
-    case 16:
-      rc = backend().rsm_memseg_import_get16(handle_, offset, static_cast<uint16_t*>(target.data), count);
-      syscall = "rsm_memseg_import_get16";
-      break;
-    case 32:
-      rc = backend().rsm_memseg_import_get32(handle_, offset, static_cast<uint32_t*>(target.data), count);
-      syscall = "rsm_memseg_import_get32";
-      break;
-    default:
-      rc = backend().rsm_memseg_import_get64(handle_, offset, static_cast<uint64_t*>(target.data), count);
-      syscall = "rsm_memseg_import_get64";
-      break;
-  }
-  if (rc != RSM_SUCCESS) throw RsmError(env, rc, syscall);
-  return env.Undefined();
 }
 
 Napi::Value NativeImportSegment::Map(const Napi::CallbackInfo& info) {

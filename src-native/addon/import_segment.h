@@ -28,13 +28,6 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   ~NativeImportSegment() override;
 
   // JavaScript surface (lib/native.ts NativeImportSegment).
-  Napi::Value Put(const Napi::CallbackInfo& info);
-  Napi::Value Get(const Napi::CallbackInfo& info);
-  Napi::Value PutN(const Napi::CallbackInfo& info);
-  Napi::Value GetN(const Napi::CallbackInfo& info);
-  // rsm_memseg_import_putv / getv (scatter_gather.cc).
-  Napi::Value PutV(const Napi::CallbackInfo& info);
-  Napi::Value GetV(const Napi::CallbackInfo& info);
   Napi::Value Map(const Napi::CallbackInfo& info);
   Napi::Value Unmap(const Napi::CallbackInfo& info);
   Napi::Value InitBarrier(const Napi::CallbackInfo& info);
@@ -42,7 +35,7 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   Napi::Value SetMode(const Napi::CallbackInfo& info);
   Napi::Value Disconnect(const Napi::CallbackInfo& info);
   Napi::Value Disconnected(const Napi::CallbackInfo& info);
-  // The per-connection put/get functions (import_access.h).
+  // The connection's transfer functions (import_access.h).
   Napi::Value Access(const Napi::CallbackInfo& info);
 
   void ForceRelease(bool teardown) override;
@@ -71,7 +64,6 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   };
 
   void RequireLive(Napi::Env env) const;
-  Napi::Value ScatterGather(const Napi::CallbackInfo& info, bool put);
   // Destroys the barriers and unmaps the mapping (newest first), whatever
   // the library answers.
   void ReleaseChildren(bool teardown);
