@@ -87,7 +87,7 @@ export interface NativeController {
 }
 
 /**
- * Interrupt signals, on export and import segments alike (signal_waiter.h).
+ * Interrupt signals, on export and import segments alike (segment_signals.h).
  * waitSignal rejects with ERR_RSM_BUSY while another wait on the segment is
  * pending, ERR_RSM_RELEASED when the segment is destroyed/disconnected during
  * the wait, ERR_RSM_CANCELLED after cancelWait(), and RsmError

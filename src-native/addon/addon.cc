@@ -13,7 +13,7 @@
 #include "import_segment.h"
 #include "local_memory.h"
 #include "mapping.h"
-#include "signal_waiter.h"
+#include "pollfd_wait.h"
 #include "sim_faults.h"
 #include "sim_inspect.h"
 #include "topology.h"
@@ -115,7 +115,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   state->import_class = Napi::Persistent(import_segment);
   state->mapping_class = Napi::Persistent(mapping);
   state->barrier_class = Napi::Persistent(barrier);
-  DefineSignalMethods(env, state, export_segment, import_segment);
   Napi::Function local_memory = NativeLocalMemory::DefineClass(env, state);
   state->local_memory_class = Napi::Persistent(local_memory);
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "../backend/backend.h"
+#include "connection_loss_watch.h"
 #include "handle_registry.h"
 #include "napi_include.h"
 
@@ -45,9 +46,8 @@ struct AddonState {
   // environment goes away.
   HandleRegistry registry;
 
-  // Pending signal waits and poll descriptors taken, per segment
-  // (signal_waiter.cc); made on first use.
-  std::unique_ptr<struct SignalState, void (*)(struct SignalState*)> signals{nullptr, nullptr};
+  // Pending waits on imports, checked for a torn-down connection.
+  ConnectionLossWatch loss_watch;
 
   // Set by the environment cleanup hook; from then on no JavaScript runs and
   // finalizers must not look at parents or children.

@@ -7,7 +7,6 @@
 #include "args.h"
 #include "controller.h"
 #include "operations.h"
-#include "signal_waiter.h"
 
 namespace rsmaddon {
 
@@ -26,6 +25,11 @@ Napi::Function NativeExportSegment::DefineClass(Napi::Env env, AddonState* state
                                         MethodProperty<T, &T::Destroy>("destroy"),
                                         GetterProperty<T, &T::Destroyed>("destroyed"),
                                         GetterProperty<T, &T::SegmentId>("segmentId"),
+                                        SignalMethod<T, &SegmentSignals::Post>("signal"),
+                                        SignalMethod<T, &SegmentSignals::Wait>("waitSignal"),
+                                        SignalMethod<T, &SegmentSignals::Cancel>("cancelWait"),
+                                        SignalMethod<T, &SegmentSignals::PollDescriptor>("pollDescriptor"),
+                                        SignalMethod<T, &SegmentSignals::ReleasePollDescriptor>("releasePollDescriptor"),
                                     },
                                     state);
 }
@@ -48,7 +52,7 @@ NativeExportSegment::~NativeExportSegment() {
   if (state() == nullptr || state()->tearing_down || phase_ != State::kLive) return;
   // Collected together with its buffer (each holds the other), so no view
   // can see the memory go. No wait is pending (a wait holds the object).
-  SignalsBeforeRelease(this, handle_, true, true);
+  signals_.BeforeRelease(state(), handle_, true, true);
   if (backend().rsm_memseg_export_destroy(handle_) != RSM_SUCCESS) return;  // keep the memory; it is still bound
   munmap(memory_, mapped_length_);
   if (memory_reported_) ReportExternalMemory(state()->env, -static_cast<int64_t>(mapped_length_));
@@ -183,7 +187,7 @@ int NativeExportSegment::DestroyNative(bool teardown, bool force) {
   // A pending signal wait ends (ERR_RSM_RELEASED) and gives its poll
   // descriptor back first; descriptors the application holds keep the
   // library's RSMERR_POLLFD_IN_USE unless the release is forced.
-  SignalsBeforeRelease(this, handle_, teardown, force);
+  signals_.BeforeRelease(state(), handle_, teardown, force);
   // The library first: if it refuses (RSMERR_POLLFD_IN_USE) the segment and
   // its buffer stay as they were. Its pages stay valid memory of this
   // process after a destroy, so detaching right after is still in time: no

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <vector>
 
@@ -81,12 +82,14 @@ T* Receiver(napi_env env, napi_value self) {
   return static_cast<T*>(wrapped);
 }
 
-template <typename T, Napi::Value (T::*Method)(const Napi::CallbackInfo&)>
+// `Method` is a member function of T taking the CallbackInfo, or a function
+// taking (T*, CallbackInfo) (a member's component, e.g. segment_signals.h).
+template <typename T, auto Method>
 napi_value Trampoline(napi_env env, napi_callback_info cbinfo) {
   return Guarded(env, [&]() -> napi_value {
     Napi::CallbackInfo info(env, cbinfo);
     T* self = Receiver<T>(env, info.This());
-    return (self->*Method)(info);
+    return std::invoke(Method, self, info);
   });
 }
 
@@ -95,7 +98,7 @@ napi_value Trampoline(napi_env env, napi_callback_info cbinfo) {
 // members: V8 checks the receiver of a class member itself and throws its
 // own "Illegal invocation" without a code, before the type-tag check can
 // throw the coded one (ERR_INVALID_THIS).
-template <typename T, Napi::Value (T::*Method)(const Napi::CallbackInfo&)>
+template <typename T, auto Method>
 napi_property_descriptor MethodProperty(const char* name) {
   return {name,    nullptr, &Trampoline<T, Method>, nullptr, nullptr,
           nullptr, static_cast<napi_property_attributes>(napi_writable | napi_configurable),

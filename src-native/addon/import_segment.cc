@@ -9,7 +9,6 @@
 #include "controller.h"
 #include "mapping.h"
 #include "owned_buffer.h"
-#include "signal_waiter.h"
 
 namespace rsmaddon {
 
@@ -27,6 +26,11 @@ Napi::Function NativeImportSegment::DefineClass(Napi::Env env, AddonState* state
                                         MethodProperty<T, &T::Disconnect>("disconnect"),
                                         GetterProperty<T, &T::Disconnected>("disconnected"),
                                         MethodProperty<T, &T::Access>("access"),
+                                        SignalMethod<T, &SegmentSignals::Post>("signal"),
+                                        SignalMethod<T, &SegmentSignals::Wait>("waitSignal"),
+                                        SignalMethod<T, &SegmentSignals::Cancel>("cancelWait"),
+                                        SignalMethod<T, &SegmentSignals::PollDescriptor>("pollDescriptor"),
+                                        SignalMethod<T, &SegmentSignals::ReleasePollDescriptor>("releasePollDescriptor"),
                                     },
                                     state);
 }
@@ -49,7 +53,7 @@ NativeImportSegment::~NativeImportSegment() {
   // access() may live on: they must not reach the closed handle.
   if (access_) access_->Disconnected();
   if (state() == nullptr || state()->tearing_down || phase_ != State::kLive) return;
-  SignalsBeforeRelease(this, handle_, true, true);
+  signals_.BeforeRelease(state(), handle_, true, true);
   backend().rsm_memseg_import_disconnect(handle_);
 }
 
@@ -156,7 +160,7 @@ Napi::Value NativeImportSegment::Disconnect(const Napi::CallbackInfo& info) {
   // A pending signal wait ends first (ERR_RSM_RELEASED). While descriptors
   // from pollDescriptor() are out the library refuses
   // (RSMERR_POLLFD_IN_USE): ask it before touching mapping or barriers.
-  const bool pollfds_out = !SignalsBeforeRelease(this, handle_, false, false);
+  const bool pollfds_out = !signals_.BeforeRelease(state(), handle_, false, false);
   if (mapping_ != nullptr || pollfds_out) {
     // librsm refuses while an explicit mapping exists
     // (RSMERR_SEG_STILL_MAPPED); ask it anyway so the error is its own, and
@@ -202,7 +206,7 @@ void NativeImportSegment::MarkDisconnected() {
 
 void NativeImportSegment::ForceRelease(bool teardown) {
   if (phase_ != State::kLive) return;
-  SignalsBeforeRelease(this, handle_, teardown, true);
+  signals_.BeforeRelease(state(), handle_, teardown, true);
   ReleaseChildren(teardown);
   backend().rsm_memseg_import_disconnect(handle_);
   MarkDisconnected();

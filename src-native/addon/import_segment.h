@@ -7,6 +7,7 @@
 
 #include "../abi/rsmapi.h"
 #include "handle.h"
+#include "segment_signals.h"
 #include "import_access.h"
 
 namespace rsmaddon {
@@ -42,6 +43,7 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
 
   rsm_memseg_import_handle_t handle() const { return handle_; }
   bool live() const { return phase_ == State::kLive; }
+  SegmentSignals& signals() { return signals_; }
 
   // Barrier registration, mirrored from the library: init_barrier registers
   // its struct (replacing any other), destroy_barrier unregisters whatever
@@ -72,6 +74,7 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
 
   rsm_memseg_import_handle_t handle_ = nullptr;
   State phase_ = State::kDisconnected;
+  SegmentSignals signals_{"import segment is disconnected", true};
   NativeMapping* mapping_ = nullptr;  // the explicit mapping, while live
   rsmapi_barrier_t* registered_barrier_ = nullptr;
   std::vector<std::unique_ptr<rsmapi_barrier_t>> orphaned_barriers_;
