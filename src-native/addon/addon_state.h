@@ -42,6 +42,9 @@ struct AddonState {
   Napi::Reference<Napi::Symbol> owner_key;
   Napi::Reference<Napi::Symbol> buffer_key;
 
+  // The transfer functions of import segments, unbound (import_access.cc).
+  Napi::Reference<Napi::Array> access_functions;
+
   // Every live handle of this environment, released newest first when the
   // environment goes away.
   HandleRegistry registry;

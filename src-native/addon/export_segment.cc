@@ -36,8 +36,7 @@ Napi::Function NativeExportSegment::DefineClass(Napi::Env env, AddonState* state
 
 NativeExportSegment::NativeExportSegment(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<NativeExportSegment>(info) {
-  Init* init = ConstructArgs<Init>(info);
-  if (napi_type_tag_object(info.Env(), info.This(), &kTypeTag) != napi_ok) throw Napi::Error::New(info.Env());
+  Init* init = Construct<NativeExportSegment, Init>(info);
   handle_ = init->handle;
   memory_ = init->memory;
   mapped_length_ = init->mapped_length;
@@ -45,7 +44,6 @@ NativeExportSegment::NativeExportSegment(const Napi::CallbackInfo& info)
   init->handle = nullptr;  // owned by this object now
   init->memory = nullptr;
   phase_ = State::kLive;
-  Register(static_cast<AddonState*>(info.Data()));
 }
 
 NativeExportSegment::~NativeExportSegment() {
@@ -78,17 +76,12 @@ Napi::Value NativeExportSegment::Create(NativeController* controller, Napi::Obje
   }
 
   Init init{handle, memory, mapped_length, size};
-  Napi::Object object;
-  try {
-    object = NewHandle<NativeExportSegment>(state, state->export_class, &init);
-  } catch (...) {
-    if (init.handle != nullptr) {
-      if (backend.rsm_memseg_export_destroy(init.handle) == RSM_SUCCESS) munmap(memory, mapped_length);
-    }
-    throw;
-  }
-  NativeExportSegment* segment = NativeExportSegment::Unwrap(object);
-  segment->JoinParent(controller, controller_object);
+  auto [object, segment] =
+      Adopt<NativeExportSegment>(state, state->export_class, init, controller, controller_object, [&] {
+        if (init.handle != nullptr && backend.rsm_memseg_export_destroy(init.handle) == RSM_SUCCESS) {
+          munmap(memory, mapped_length);
+        }
+      });
   try {
     segment->buffer_.Create(state, object, memory, size);
   } catch (...) {
@@ -229,9 +222,9 @@ bool NativeExportSegment::PublishFinished(bool published, rsm_memseg_id_t segmen
     if (published) Pin(segment_id);
     return false;
   }
-  NativeController* controller = static_cast<NativeController*>(parent());
+  HandleBase* controller = parent();
   DestroyNative(false, true);
-  if (controller != nullptr) controller->FinishReleaseIfIdle();
+  if (controller != nullptr) controller->OnDeferredChildReleased();
   return true;
 }
 

@@ -37,13 +37,11 @@ Napi::Function NativeImportSegment::DefineClass(Napi::Env env, AddonState* state
 
 NativeImportSegment::NativeImportSegment(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<NativeImportSegment>(info) {
-  Init* init = ConstructArgs<Init>(info);
-  if (napi_type_tag_object(info.Env(), info.This(), &kTypeTag) != napi_ok) throw Napi::Error::New(info.Env());
+  Init* init = Construct<NativeImportSegment, Init>(info);
   handle_ = init->handle;
   init->handle = nullptr;  // owned by this object now
   phase_ = State::kLive;
-  Register(static_cast<AddonState*>(info.Data()));
-  access_.reset(ImportAccess::New(&backend(), handle_));
+  access_ = std::make_shared<ImportAccess>(&backend(), handle_);
 }
 
 NativeImportSegment::~NativeImportSegment() {
@@ -61,16 +59,10 @@ Napi::Object NativeImportSegment::Wrap(NativeController* controller, Napi::Objec
                                        rsm_memseg_import_handle_t handle) {
   AddonState* state = controller->state();
   Init init{handle};
-  Napi::Object object;
-  try {
-    object = NewHandle<NativeImportSegment>(state, state->import_class, &init);
-  } catch (...) {
-    // Not taken over by a handle object: close the connection here.
-    if (init.handle != nullptr) controller->backend().rsm_memseg_import_disconnect(init.handle);
-    throw;
-  }
-  NativeImportSegment::Unwrap(object)->JoinParent(controller, controller_object);
-  return object;
+  return Adopt<NativeImportSegment>(state, state->import_class, init, controller, controller_object, [&] {
+           // Not taken over by a handle object: close the connection here.
+           if (init.handle != nullptr) controller->backend().rsm_memseg_import_disconnect(init.handle);
+         }).object;
 }
 
 void NativeImportSegment::RequireLive(Napi::Env env) const {
@@ -187,7 +179,7 @@ Napi::Value NativeImportSegment::Disconnected(const Napi::CallbackInfo& info) {
 
 Napi::Value NativeImportSegment::Access(const Napi::CallbackInfo& info) {
   RequireLive(info.Env());
-  return Napi::Value(info.Env(), access_->Functions(info.Env()));
+  return Napi::Value(info.Env(), ImportAccess::Functions(info.Env(), access_));
 }
 
 void NativeImportSegment::ReleaseChildren(bool teardown) {

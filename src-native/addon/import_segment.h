@@ -40,6 +40,7 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   Napi::Value Access(const Napi::CallbackInfo& info);
 
   void ForceRelease(bool teardown) override;
+  void* native_handle() const override { return handle_; }
 
   rsm_memseg_import_handle_t handle() const { return handle_; }
   bool live() const { return phase_ == State::kLive; }
@@ -49,11 +50,11 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   // its struct (replacing any other), destroy_barrier unregisters whatever
   // is registered.
   void BarrierRegistered(rsmapi_barrier_t* barrier) { registered_barrier_ = barrier; }
-  void BarrierUnregistered() { registered_barrier_ = nullptr; }
+  void BarrierUnregistered() override { registered_barrier_ = nullptr; }
   // A barrier object was collected without destroy(). If the library may
   // still write into its struct (it is the registered one), the import keeps
   // the struct until it disconnects; otherwise it is freed now.
-  void AdoptCollectedBarrier(std::unique_ptr<rsmapi_barrier_t> barrier);
+  void AdoptCollectedBarrier(std::unique_ptr<rsmapi_barrier_t> barrier) override;
 
  protected:
   void OnChildRemoved(HandleBase* child) override;
@@ -79,10 +80,7 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   rsmapi_barrier_t* registered_barrier_ = nullptr;
   std::vector<std::unique_ptr<rsmapi_barrier_t>> orphaned_barriers_;
   // Shared with the functions Access() made; told at disconnect.
-  struct AccessRelease {
-    void operator()(ImportAccess* access) const { access->Release(); }
-  };
-  std::unique_ptr<ImportAccess, AccessRelease> access_;
+  std::shared_ptr<ImportAccess> access_;
 };
 
 }  // namespace rsmaddon

@@ -132,9 +132,9 @@ napi_value ScatterGather(napi_env raw_env, napi_callback_info cbinfo, bool put) 
     Napi::Env env(raw_env);
     napi_value argv[2];
     size_t argc = 2;
-    void* data = nullptr;
-    napi_get_cb_info(raw_env, cbinfo, &argc, argv, nullptr, &data);  // missing arguments read as undefined
-    const ImportAccess* access = static_cast<const ImportAccess*>(data);
+    napi_value self = nullptr;
+    napi_get_cb_info(raw_env, cbinfo, &argc, argv, &self, nullptr);  // missing arguments read as undefined
+    const ImportAccess* access = ImportAccess::Of(raw_env, self);
     // Read every JavaScript value first (getters may run), then resolve, then
     // check the connection's state: a getter may have disconnected it.
     std::vector<RawEntry> raw = ReadEntries(raw_env, argv[0]);

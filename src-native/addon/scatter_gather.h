@@ -6,8 +6,8 @@
 
 namespace rsmaddon {
 
-// putv / getv (entries, flags): the callback data is the connection's
-// ImportAccess. Returns io_residual_count.
+// putv / getv (entries, flags), bound to the connection (ImportAccess::Of).
+// Returns io_residual_count.
 napi_value PutV(napi_env env, napi_callback_info cbinfo);
 napi_value GetV(napi_env env, napi_callback_info cbinfo);
 
