@@ -3,6 +3,8 @@
 // that releases whatever JavaScript left open when the environment goes.
 #include <unistd.h>
 
+#include <memory>
+
 #include "addon_state.h"
 #include "args.h"
 #include "async_op.h"
@@ -94,9 +96,10 @@ void Teardown(void* arg) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  AddonState* state = new AddonState();
+  auto owned = std::make_unique<AddonState>();
+  AddonState* state = owned.get();
   state->env = env;
-  env.SetInstanceData<AddonState>(state);  // deleted with the environment
+  env.SetInstanceData<AddonState>(owned.release());  // deleted with the environment
 
   state->backend = rsm::LoadBackend(&state->backend_info, &state->backend_error);
   if (state->backend_info.name.empty()) state->backend_info.name = "none";

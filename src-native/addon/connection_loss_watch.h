@@ -1,6 +1,6 @@
 // One timer per environment, running while import waits are pending: the
-// driver wakes no poller when it tears a connection down (rsm.c
-// rsm_closeconnection), so a wait on an import whose exporter unpublished,
+// driver wakes no poller when it tears a connection down (illumos
+// usr/src/uts/common/io/rsm/rsm.c, rsm_closeconnection), so a wait on an import whose exporter unpublished,
 // destroyed or died would never end. Each tick asks the backend
 // (rsmsim_ext_import_torn_down: a load from shared memory, no system call;
 // a real librsm has no such call, and its waits stay pending as there).
