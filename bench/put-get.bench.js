@@ -2,21 +2,38 @@
 // The cost of one put/get of a single element: rsmapi's public API
 // (put32(offset, Uint32Array.of(v)) and its number form store32(offset, v)),
 // the same C function called through koffi, an empty N-API call (raw and
-// node-addon-api) and a C loop over librsmsim.so as the floor. Each
-// (operation × implementation) runs in a process of its own.
+// node-addon-api) and a C loop over librsmsim.so as the floor; and one
+// 64-byte putv/getv entry, whose fixed cost is set beside the single put.
+// Each (operation × implementation) runs in a process of its own.
 const c = require('./support/common');
 
 const CALLS = Number(process.env.BENCH_CALLS || 1e6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 15);
 const OPS = ['put8', 'put16', 'put32', 'put64', 'get8', 'get16', 'get32', 'get64'];
 const BENCH = (op) => `${op} 1 element`;
+// putv/getv of one entry of VECTOR bytes, rsmapi only (koffi has no struct
+// of iovecs to pass, and the C floor of a copy this small is the put's).
+const VECTOR_OPS = ['putv', 'getv'];
+const VECTOR = 64;
 
 const ARRAYS = { 8: Uint8Array, 16: Uint16Array, 32: Uint32Array, 64: BigUint64Array };
 const one = (bits) => (bits === 64 ? BigUint64Array.of(1n) : ARRAYS[bits].of(1));
 // Offsets walk the first page, aligned to the width, as in the C loop.
 const mask = (bits) => 4095 & ~(bits / 8 - 1);
 
+async function vectorChild(op) {
+  const seg = await c.rsmapiSegment(4096);
+  const local = new Uint8Array(VECTOR);
+  const entries = [{ local, remoteOffset: 0 }];
+  seg.imp.put(0, local);  // the implicit mapping exists
+  const run = makeLoop(seg.imp, op, entries, 0, 0, 'arg');
+  const time = c.timeLoop(run, CALLS, ROUNDS);
+  seg.close();
+  c.report(`${op} ${VECTOR} B`, 'rsmapi', time, `${op}([{ local: Uint8Array of ${VECTOR}, remoteOffset: 0 }])`);
+}
+
 async function child(impl, op) {
+  if (VECTOR_OPS.includes(op)) return vectorChild(op);
   const put = op.startsWith('put');
   const bits = Number(op.slice(3));
   const width = bits / 8;
@@ -60,8 +77,8 @@ async function child(impl, op) {
 
 // A loop calling imp.<name>(...) as a program would, the name written into
 // the source so the call site is an ordinary monomorphic property call.
-function makeLoop(imp, name, arg, width, m) {
-  const args = arg === undefined ? '(i * w) & m' : '(i * w) & m, arg';
+function makeLoop(imp, name, arg, width, m, argsText) {
+  const args = argsText ?? (arg === undefined ? '(i * w) & m' : '(i * w) & m, arg');
   // eslint-disable-next-line no-new-func
   return new Function('imp', 'arg', 'w', 'm', `return (n) => { for (let i = 0; i < n; i++) imp.${name}(${args}); };`)(imp, arg, width, m);
 }
@@ -71,6 +88,7 @@ function parent() {
   for (const op of OPS) {
     for (const impl of ['rsmapi', 'rsmapi number', 'koffi']) c.inChild(__filename, ['child', impl, op]);
   }
+  for (const op of VECTOR_OPS) c.inChild(__filename, ['child', 'rsmapi', op]);
   const prog = c.buildC('transfer_floor');
   if (!prog) {
     for (const op of OPS) console.log(JSON.stringify({ bench: BENCH(op), implementation: 'C', note: 'skipped: no C compiler or librsmsim.so' }));

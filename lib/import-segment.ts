@@ -470,7 +470,7 @@ export class ImportSegment {
     const flags = check.boolean(opts.signal, 'options.signal') ? IMPLICIT_SIGPOST : 0;
     const list = ioEntries(entries);
     const end = list.reduce((max, e) => Math.max(max, e.remoteOffset + e.length), 0);
-    return this.#transfer(end, () => (put ? this.native.putv(list, flags) : this.native.getv(list, flags)));
+    return this.#transfer(end, () => (put ? this.#access.putv(list, flags) : this.#access.getv(list, flags)));
   }
 
   /**

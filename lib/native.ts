@@ -87,7 +87,7 @@ export interface NativeController {
 }
 
 /**
- * Interrupt signals, on export and import segments alike (signal_waiter.h).
+ * Interrupt signals, on export and import segments alike (segment_signals.h).
  * waitSignal rejects with ERR_RSM_BUSY while another wait on the segment is
  * pending, ERR_RSM_RELEASED when the segment is destroyed/disconnected during
  * the wait, ERR_RSM_CANCELLED after cancelWait(), and RsmError
@@ -142,24 +142,6 @@ export interface NativeExportSegment extends NativeSignalling {
 }
 
 export interface NativeImportSegment extends NativeSignalling {
-  /** rsm_memseg_import_put / rsm_memseg_import_get with the view's bytes, zero-copy. */
-  put(offset: number, source: ArrayBufferView): void;
-  get(offset: number, target: ArrayBufferView): void;
-  /**
-   * rsm_memseg_import_put8/16/32/64 and get8/16/32/64: `bits` is 8, 16, 32
-   * or 64; the view's bytes are the elements (rep_cnt = byteLength / (bits/8)).
-   */
-  putN(bits: number, offset: number, source: ArrayBufferView): void;
-  getN(bits: number, offset: number, target: ArrayBufferView): void;
-  /**
-   * rsm_memseg_import_putv / getv. Each entry names local memory (a
-   * NativeLocalMemory, sent as RSM_HANDLE_TYPE, or a view, sent as
-   * RSM_VA_TYPE with its own address) and must lie inside it (RangeError);
-   * remote offsets and the entry count go to the library as given. Returns
-   * io_residual_count; a failure's RsmError carries it as `residualCount`.
-   */
-  putv(entries: readonly NativeIoEntry[], flags: number): number;
-  getv(entries: readonly NativeIoEntry[], flags: number): number;
   /**
    * rsm_memseg_import_unmap on the segment: removes the implicit mapping a
    * put/get made (RSMERR_SEG_NOT_MAPPED when there is none). An explicit
@@ -185,9 +167,10 @@ export interface NativeImportSegment extends NativeSignalling {
   disconnect(): void;
   readonly disconnected: boolean;
   /**
-   * The put/get functions of this connection (import_access.h): plain
-   * functions bound to it, so they work whatever `this` is and skip the
-   * receiver check of the methods above. Each call makes new functions.
+   * The transfer functions of this connection (import_access.h), its only
+   * transfer path: plain functions bound to it, so they work whatever `this`
+   * is and skip the receiver check of the methods above. Each call makes new
+   * functions.
    */
   access(): NativeImportAccess;
 }
@@ -211,11 +194,26 @@ export interface NativeImportAccess {
   store32(offset: number, value: number): void;
   /** rsm_memseg_import_put64 of one element. */
   store64(offset: number, value: bigint): void;
-  /** As NativeImportSegment.putN / getN / put / get. */
+  /**
+   * rsm_memseg_import_put8/16/32/64 and get8/16/32/64: `bits` is 8, 16, 32
+   * or 64; the view's bytes are the elements (rep_cnt = byteLength / (bits/8)).
+   */
   putN(bits: number, offset: number, source: ArrayBufferView): void;
   getN(bits: number, offset: number, target: ArrayBufferView): void;
+  /** rsm_memseg_import_put / rsm_memseg_import_get with the view's bytes, zero-copy. */
   put(offset: number, source: ArrayBufferView): void;
   get(offset: number, target: ArrayBufferView): void;
+  /**
+   * rsm_memseg_import_putv / getv. Each entry names local memory (a
+   * NativeLocalMemory, sent as RSM_HANDLE_TYPE, or a view, sent as
+   * RSM_VA_TYPE with its own address) and must lie inside it (RangeError);
+   * remote offsets and the entry count go to the library as given. Every
+   * entry's values are read before any is resolved to memory, and the
+   * connection's state is checked after that. Returns io_residual_count; a
+   * failure's RsmError carries it as `residualCount`.
+   */
+  putv(entries: readonly NativeIoEntry[], flags: number): number;
+  getv(entries: readonly NativeIoEntry[], flags: number): number;
 }
 
 export interface NativeMapping {

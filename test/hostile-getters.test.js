@@ -57,7 +57,7 @@ for (const controllerName of ['loopback', CONTROLLER]) {
         { local: victim, localOffset: 0, remoteOffset: 0, length: 64 },
         hostile(new Uint8Array(8), 8, () => structuredClone(buf, { transfer: [buf] })),
       ];
-      throwsCoded(() => imp.native.getv(entries, 0), TypeError, 'ERR_INVALID_ARG_TYPE');
+      throwsCoded(() => imp.native.access().getv(entries, 0), TypeError, 'ERR_INVALID_ARG_TYPE');
       assert.equal(buf.byteLength, 0);
     });
 
@@ -67,8 +67,8 @@ for (const controllerName of ['loopback', CONTROLLER]) {
         { local: lm.native, localOffset: 0, remoteOffset: 0, length: PAGE },
         hostile(new Uint8Array(8), 8, () => lm.free()),
       ];
-      throwsCoded(() => imp.native.getv(entries, 0), Error, 'ERR_RSM_RELEASED');
-      throwsCoded(() => imp.native.putv(entries, 0), Error, 'ERR_RSM_RELEASED');
+      throwsCoded(() => imp.native.access().getv(entries, 0), Error, 'ERR_RSM_RELEASED');
+      throwsCoded(() => imp.native.access().putv(entries, 0), Error, 'ERR_RSM_RELEASED');
     });
 
     it('refuses an export segment view that a later getter destroys', async () => {
@@ -78,7 +78,7 @@ for (const controllerName of ['loopback', CONTROLLER]) {
         { local: view, localOffset: 0, remoteOffset: 0, length: PAGE },
         hostile(new Uint8Array(8), 8, () => other.destroy()),
       ];
-      throwsCoded(() => imp.native.getv(entries, 0), TypeError, 'ERR_INVALID_ARG_TYPE');
+      throwsCoded(() => imp.native.access().getv(entries, 0), TypeError, 'ERR_INVALID_ARG_TYPE');
     });
 
     it('refuses a mapping view that a later getter unmaps', async () => {
@@ -93,14 +93,14 @@ for (const controllerName of ['loopback', CONTROLLER]) {
         { local: view, localOffset: 0, remoteOffset: 0, length: PAGE },
         hostile(new Uint8Array(8), 8, () => mapping.unmap()),
       ];
-      throwsCoded(() => imp.native.getv(entries, 0), TypeError, 'ERR_INVALID_ARG_TYPE');
+      throwsCoded(() => imp.native.access().getv(entries, 0), TypeError, 'ERR_INVALID_ARG_TYPE');
       assert.equal(view.length, 0);
     });
 
     it('refuses when a getter disconnects the import itself', () => {
       const target = new Uint8Array(16);
       const entries = [hostile(target, 16, () => imp.disconnect())];
-      throwsCoded(() => imp.native.getv(entries, 0), Error, 'ERR_RSM_RELEASED');
+      throwsCoded(() => imp.native.access().getv(entries, 0), Error, 'ERR_RSM_RELEASED');
       assert.deepEqual(target, new Uint8Array(16));
     });
 
@@ -110,7 +110,7 @@ for (const controllerName of ['loopback', CONTROLLER]) {
         { local: lm.native, localOffset: 0, remoteOffset: 0, length: 8 },
         hostile(new Uint8Array(8), 8, () => ctl.release()),
       ];
-      throwsCoded(() => imp.native.putv(entries, 0), Error, 'ERR_RSM_RELEASED');
+      throwsCoded(() => imp.native.access().putv(entries, 0), Error, 'ERR_RSM_RELEASED');
     });
 
     it('reads Proxy entries through their traps first, then refuses what a trap freed', () => {
@@ -126,21 +126,21 @@ for (const controllerName of ['loopback', CONTROLLER]) {
         },
       );
       const entries = [{ local: lm.native, localOffset: 0, remoteOffset: 0, length: 8 }, proxy];
-      throwsCoded(() => imp.native.getv(entries, 0), Error, 'ERR_RSM_RELEASED');
+      throwsCoded(() => imp.native.access().getv(entries, 0), Error, 'ERR_RSM_RELEASED');
       assert.equal(trapped, 1);
     });
 
     it('refuses a Proxy standing for a typed array, and for the entry list', () => {
       const local = new Proxy(new Uint8Array(8), {});
-      throwsCoded(() => imp.native.getv([{ local, localOffset: 0, remoteOffset: 0, length: 8 }], 0), TypeError,
+      throwsCoded(() => imp.native.access().getv([{ local, localOffset: 0, remoteOffset: 0, length: 8 }], 0), TypeError,
         'ERR_INVALID_ARG_TYPE');
       const list = new Proxy([{ local: new Uint8Array(8), localOffset: 0, remoteOffset: 0, length: 8 }], {});
-      throwsCoded(() => imp.native.getv(list, 0), TypeError, 'ERR_INVALID_ARG_TYPE');
+      throwsCoded(() => imp.native.access().getv(list, 0), TypeError, 'ERR_INVALID_ARG_TYPE');
     });
 
     it('still moves data when getters only read', () => {
       const target = new Uint8Array(8);
-      const n = imp.native.getv([hostile(target, 8, () => {})], 0);
+      const n = imp.native.access().getv([hostile(target, 8, () => {})], 0);
       assert.equal(n, 0);
       assert.deepEqual(target, new Uint8Array(8).fill(0x5a));
     });

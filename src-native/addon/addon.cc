@@ -3,6 +3,8 @@
 // that releases whatever JavaScript left open when the environment goes.
 #include <unistd.h>
 
+#include <memory>
+
 #include "addon_state.h"
 #include "args.h"
 #include "async_op.h"
@@ -13,7 +15,7 @@
 #include "import_segment.h"
 #include "local_memory.h"
 #include "mapping.h"
-#include "signal_waiter.h"
+#include "pollfd_wait.h"
 #include "sim_faults.h"
 #include "sim_inspect.h"
 #include "topology.h"
@@ -94,9 +96,10 @@ void Teardown(void* arg) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  AddonState* state = new AddonState();
+  auto owned = std::make_unique<AddonState>();
+  AddonState* state = owned.get();
   state->env = env;
-  env.SetInstanceData<AddonState>(state);  // deleted with the environment
+  env.SetInstanceData<AddonState>(owned.release());  // deleted with the environment
 
   state->backend = rsm::LoadBackend(&state->backend_info, &state->backend_error);
   if (state->backend_info.name.empty()) state->backend_info.name = "none";
@@ -115,7 +118,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   state->import_class = Napi::Persistent(import_segment);
   state->mapping_class = Napi::Persistent(mapping);
   state->barrier_class = Napi::Persistent(barrier);
-  DefineSignalMethods(env, state, export_segment, import_segment);
   Napi::Function local_memory = NativeLocalMemory::DefineClass(env, state);
   state->local_memory_class = Napi::Persistent(local_memory);
 

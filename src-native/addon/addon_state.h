@@ -7,6 +7,7 @@
 #include <string>
 
 #include "../backend/backend.h"
+#include "connection_loss_watch.h"
 #include "handle_registry.h"
 #include "napi_include.h"
 
@@ -41,13 +42,15 @@ struct AddonState {
   Napi::Reference<Napi::Symbol> owner_key;
   Napi::Reference<Napi::Symbol> buffer_key;
 
+  // The transfer functions of import segments, unbound (import_access.cc).
+  Napi::Reference<Napi::Array> access_functions;
+
   // Every live handle of this environment, released newest first when the
   // environment goes away.
   HandleRegistry registry;
 
-  // Pending signal waits and poll descriptors taken, per segment
-  // (signal_waiter.cc); made on first use.
-  std::unique_ptr<struct SignalState, void (*)(struct SignalState*)> signals{nullptr, nullptr};
+  // Pending waits on imports, checked for a torn-down connection.
+  ConnectionLossWatch loss_watch;
 
   // Set by the environment cleanup hook; from then on no JavaScript runs and
   // finalizers must not look at parents or children.

@@ -95,9 +95,13 @@ std::string Describe(Napi::Value value) {
 }
 
 uint32_t Uint32Arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  double number = NumberArg(info, index, name);
+  return Uint32Value(info.Env(), info[index], name);
+}
+
+uint32_t Uint32Value(napi_env env, napi_value value, const char* name) {
+  double number = NumberValue(env, value, name);
   if (!(number >= 0 && number <= 4294967295.0) || number != std::floor(number)) {
-    throw OutOfRange(info.Env(), name, "an integer from 0 to 4294967295", number);
+    throw OutOfRange(Napi::Env(env), name, "an integer from 0 to 4294967295", number);
   }
   return static_cast<uint32_t>(number);
 }

@@ -19,6 +19,7 @@ constexpr double kMaxSafeInteger = 9007199254740991.0;
 // An unsigned 32-bit integer: TypeError if not a number, RangeError if not
 // an integer in [0, 2^32 - 1].
 uint32_t Uint32Arg(const Napi::CallbackInfo& info, size_t index, const char* name);
+uint32_t Uint32Value(napi_env env, napi_value value, const char* name);
 
 // A signed 32-bit integer (enum values passed through to RSMAPI).
 int32_t Int32Arg(const Napi::CallbackInfo& info, size_t index, const char* name);

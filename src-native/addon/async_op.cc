@@ -95,22 +95,24 @@ struct EnvCalls {
 namespace {
 
 std::mutex g_envs_mu;
-std::unordered_map<napi_env, EnvCalls*>* g_envs = new std::unordered_map<napi_env, EnvCalls*>();
+// Deliberately never freed: no static destructor may run while a worker
+// is still ending at process exit.
+auto& g_envs = *std::make_unique<std::unordered_map<napi_env, std::unique_ptr<EnvCalls>>>().release();
 
 EnvCalls* Find(napi_env env) {
   std::lock_guard<std::mutex> lock(g_envs_mu);
-  auto it = g_envs->find(env);
-  return it == g_envs->end() ? nullptr : it->second;
+  auto it = g_envs.find(env);
+  return it == g_envs.end() ? nullptr : it->second.get();
 }
 
 EnvCalls* FindOrMake(napi_env env) {
   std::lock_guard<std::mutex> lock(g_envs_mu);
-  EnvCalls*& calls = (*g_envs)[env];
+  std::unique_ptr<EnvCalls>& calls = g_envs[env];
   if (calls == nullptr) {
-    calls = new EnvCalls();
+    calls = std::make_unique<EnvCalls>();
     calls->env = env;
   }
-  return calls;
+  return calls.get();
 }
 
 // Signals every call of the environment still running; returns how many are.
@@ -243,21 +245,19 @@ void AsyncOp::AbandonAtExit(napi_env env) {
 }
 
 void AsyncOp::ForgetEnvironment(napi_env env) {
-  EnvCalls* calls;
+  std::unique_ptr<EnvCalls> calls;
   {
     std::lock_guard<std::mutex> lock(g_envs_mu);
-    auto it = g_envs->find(env);
-    if (it == g_envs->end()) return;
-    calls = it->second;
-    g_envs->erase(it);
+    auto it = g_envs.find(env);
+    if (it == g_envs.end()) return;
+    calls = std::move(it->second);
+    g_envs.erase(it);
   }
-  if (!calls->timer_ready) {
-    delete calls;
-    return;
-  }
+  if (!calls->timer_ready) return;
   uv_timer_stop(&calls->timer);
-  uv_close(reinterpret_cast<uv_handle_t*>(&calls->timer),
-           [](uv_handle_t* handle) { delete static_cast<EnvCalls*>(handle->data); });
+  // Freed by the timer's close callback.
+  uv_close(reinterpret_cast<uv_handle_t*>(&calls.release()->timer),
+           [](uv_handle_t* handle) { std::unique_ptr<EnvCalls> closed(static_cast<EnvCalls*>(handle->data)); });
 }
 
 }  // namespace rsmaddon

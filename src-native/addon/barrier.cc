@@ -22,20 +22,18 @@ Napi::Function NativeBarrier::DefineClass(Napi::Env env, AddonState* state) {
 }
 
 NativeBarrier::NativeBarrier(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeBarrier>(info) {
-  Init* init = ConstructArgs<Init>(info);
-  if (napi_type_tag_object(info.Env(), info.This(), &kTypeTag) != napi_ok) throw Napi::Error::New(info.Env());
+  Init* init = Construct<NativeBarrier, Init>(info);
   barrier_ = std::move(init->barrier);
   phase_ = State::kLive;
-  Register(static_cast<AddonState*>(info.Data()));
 }
 
 NativeBarrier::~NativeBarrier() {
-  if (state() == nullptr || state()->tearing_down || phase_ != State::kLive || import() == nullptr) return;
+  if (state() == nullptr || state()->tearing_down || phase_ != State::kLive || parent() == nullptr) return;
   // Collected without destroy(): leave the library's registration alone (a
   // destroy_barrier would unregister whichever barrier is registered, and
   // implicit-mode put/get would start failing because of a GC). The import
   // keeps the struct while the library may still write into it.
-  import()->AdoptCollectedBarrier(std::move(barrier_));
+  parent()->AdoptCollectedBarrier(std::move(barrier_));
 }
 
 Napi::Value NativeBarrier::Create(NativeImportSegment* import, Napi::Object import_object, rsm_barrier_type_t type) {
@@ -46,21 +44,12 @@ Napi::Value NativeBarrier::Create(NativeImportSegment* import, Napi::Object impo
   int rc = backend.rsm_memseg_import_init_barrier(import->handle(), type, init.barrier.get());
   if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_init_barrier");
   import->BarrierRegistered(init.barrier.get());
-  Napi::Object object;
-  try {
-    object = NewHandle<NativeBarrier>(state, state->barrier_class, &init);
-  } catch (...) {
-    if (init.barrier != nullptr) {
-      backend.rsm_memseg_import_destroy_barrier(init.barrier.get());
-      import->BarrierUnregistered();
-    }
-    throw;
-  }
-  NativeBarrier::Unwrap(object)->JoinParent(import, import_object);
-  return object;
+  return Adopt<NativeBarrier>(state, state->barrier_class, init, import, import_object, [&] {
+           if (init.barrier == nullptr) return;
+           backend.rsm_memseg_import_destroy_barrier(init.barrier.get());
+           import->BarrierUnregistered();
+         }).object;
 }
-
-NativeImportSegment* NativeBarrier::import() const { return static_cast<NativeImportSegment*>(parent()); }
 
 void NativeBarrier::RequireLive(Napi::Env env) const {
   if (phase_ != State::kLive) throw ReleasedError(env, "barrier is destroyed");
@@ -106,7 +95,7 @@ int NativeBarrier::DestroyNative() {
   int rc = backend().rsm_memseg_import_destroy_barrier(barrier_.get());
   if (rc != RSM_SUCCESS) return rc;
   // The library unregisters whichever barrier the segment had.
-  import()->BarrierUnregistered();
+  parent()->BarrierUnregistered();
   barrier_.reset();
   phase_ = State::kDestroyed;
   LeaveParent();
@@ -118,7 +107,7 @@ void NativeBarrier::ForceRelease(bool teardown) {
   if (DestroyNative() == RSM_SUCCESS) return;
   // Refused: the library may still point at the struct, so the import keeps
   // it until it disconnects.
-  import()->AdoptCollectedBarrier(std::move(barrier_));
+  parent()->AdoptCollectedBarrier(std::move(barrier_));
   phase_ = State::kDestroyed;
   LeaveParent();
 }

@@ -41,7 +41,6 @@ class NativeBarrier : public Napi::ObjectWrap<NativeBarrier>, public HandleBase 
     std::unique_ptr<rsmapi_barrier_t> barrier;
   };
 
-  NativeImportSegment* import() const;
   void RequireLive(Napi::Env env) const;
   // rsm_memseg_import_destroy_barrier; on success the struct is freed.
   int DestroyNative();

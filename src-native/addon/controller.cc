@@ -27,12 +27,10 @@ Napi::Function NativeController::DefineClass(Napi::Env env, AddonState* state) {
 }
 
 NativeController::NativeController(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeController>(info) {
-  Init* init = ConstructArgs<Init>(info);
-  if (napi_type_tag_object(info.Env(), info.This(), &kTypeTag) != napi_ok) throw Napi::Error::New(info.Env());
+  Init* init = Construct<NativeController, Init>(info);
   handle_ = init->handle;
   init->handle = nullptr;  // owned by this object now
   phase_ = State::kLive;
-  Register(static_cast<AddonState*>(info.Data()));
 }
 
 NativeController::~NativeController() {
@@ -75,12 +73,9 @@ Napi::Value NativeController::Get(AddonState* state, Napi::Value name) {
     throw RsmError(env, rc, "rsm_get_controller", detail);
   }
   Init init{handle};
-  try {
-    return NewHandle<NativeController>(state, state->controller_class, &init);
-  } catch (...) {
-    if (init.handle != nullptr) state->backend->rsm_release_controller(init.handle);
-    throw;
-  }
+  return Adopt<NativeController>(state, state->controller_class, init, nullptr, nullptr, [&] {
+           if (init.handle != nullptr) state->backend->rsm_release_controller(init.handle);
+         }).object;
 }
 
 void NativeController::RequireLive(Napi::Env env) const {

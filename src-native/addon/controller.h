@@ -28,6 +28,8 @@ class NativeController : public Napi::ObjectWrap<NativeController>, public Handl
   Napi::Value Released(const Napi::CallbackInfo& info);
 
   void ForceRelease(bool teardown) override;
+  void* native_handle() const override { return handle_; }
+  void OnDeferredChildReleased() override { FinishReleaseIfIdle(); }
 
   rsmapi_controller_handle_t handle() const { return handle_; }
   bool live() const { return phase_ == State::kLive; }

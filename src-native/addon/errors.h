@@ -17,12 +17,10 @@ namespace rsmaddon {
 
 struct AddonState;
 
-// The RSMERR_* name of an RSMAPI return code ("RSMERR_UNKNOWN" if none).
-const char* RsmCodeName(int code);
-
 // An RSMAPI function returned `code`. `detail`, when not empty, is extra
 // context appended to the message (e.g. the simulator's configuration
-// problem). Without an error factory: a plain Error with code/errno/syscall.
+// problem). Without an error factory: a plain Error with errno/syscall (the
+// names of the codes are the facade's, lib/codes.ts).
 Napi::Error RsmError(Napi::Env env, int code, const char* syscall, const std::string& detail = "");
 
 // Error with a string `code` property, e.g. ERR_RSM_RELEASED.

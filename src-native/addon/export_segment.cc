@@ -7,7 +7,6 @@
 #include "args.h"
 #include "controller.h"
 #include "operations.h"
-#include "signal_waiter.h"
 
 namespace rsmaddon {
 
@@ -26,14 +25,18 @@ Napi::Function NativeExportSegment::DefineClass(Napi::Env env, AddonState* state
                                         MethodProperty<T, &T::Destroy>("destroy"),
                                         GetterProperty<T, &T::Destroyed>("destroyed"),
                                         GetterProperty<T, &T::SegmentId>("segmentId"),
+                                        SignalMethod<T, &SegmentSignals::Post>("signal"),
+                                        SignalMethod<T, &SegmentSignals::Wait>("waitSignal"),
+                                        SignalMethod<T, &SegmentSignals::Cancel>("cancelWait"),
+                                        SignalMethod<T, &SegmentSignals::PollDescriptor>("pollDescriptor"),
+                                        SignalMethod<T, &SegmentSignals::ReleasePollDescriptor>("releasePollDescriptor"),
                                     },
                                     state);
 }
 
 NativeExportSegment::NativeExportSegment(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<NativeExportSegment>(info) {
-  Init* init = ConstructArgs<Init>(info);
-  if (napi_type_tag_object(info.Env(), info.This(), &kTypeTag) != napi_ok) throw Napi::Error::New(info.Env());
+  Init* init = Construct<NativeExportSegment, Init>(info);
   handle_ = init->handle;
   memory_ = init->memory;
   mapped_length_ = init->mapped_length;
@@ -41,14 +44,13 @@ NativeExportSegment::NativeExportSegment(const Napi::CallbackInfo& info)
   init->handle = nullptr;  // owned by this object now
   init->memory = nullptr;
   phase_ = State::kLive;
-  Register(static_cast<AddonState*>(info.Data()));
 }
 
 NativeExportSegment::~NativeExportSegment() {
   if (state() == nullptr || state()->tearing_down || phase_ != State::kLive) return;
   // Collected together with its buffer (each holds the other), so no view
   // can see the memory go. No wait is pending (a wait holds the object).
-  SignalsBeforeRelease(this, handle_, true, true);
+  signals_.BeforeRelease(state(), handle_, true, true);
   if (backend().rsm_memseg_export_destroy(handle_) != RSM_SUCCESS) return;  // keep the memory; it is still bound
   munmap(memory_, mapped_length_);
   if (memory_reported_) ReportExternalMemory(state()->env, -static_cast<int64_t>(mapped_length_));
@@ -74,17 +76,12 @@ Napi::Value NativeExportSegment::Create(NativeController* controller, Napi::Obje
   }
 
   Init init{handle, memory, mapped_length, size};
-  Napi::Object object;
-  try {
-    object = NewHandle<NativeExportSegment>(state, state->export_class, &init);
-  } catch (...) {
-    if (init.handle != nullptr) {
-      if (backend.rsm_memseg_export_destroy(init.handle) == RSM_SUCCESS) munmap(memory, mapped_length);
-    }
-    throw;
-  }
-  NativeExportSegment* segment = NativeExportSegment::Unwrap(object);
-  segment->JoinParent(controller, controller_object);
+  auto [object, segment] =
+      Adopt<NativeExportSegment>(state, state->export_class, init, controller, controller_object, [&] {
+        if (init.handle != nullptr && backend.rsm_memseg_export_destroy(init.handle) == RSM_SUCCESS) {
+          munmap(memory, mapped_length);
+        }
+      });
   try {
     segment->buffer_.Create(state, object, memory, size);
   } catch (...) {
@@ -183,7 +180,7 @@ int NativeExportSegment::DestroyNative(bool teardown, bool force) {
   // A pending signal wait ends (ERR_RSM_RELEASED) and gives its poll
   // descriptor back first; descriptors the application holds keep the
   // library's RSMERR_POLLFD_IN_USE unless the release is forced.
-  SignalsBeforeRelease(this, handle_, teardown, force);
+  signals_.BeforeRelease(state(), handle_, teardown, force);
   // The library first: if it refuses (RSMERR_POLLFD_IN_USE) the segment and
   // its buffer stay as they were. Its pages stay valid memory of this
   // process after a destroy, so detaching right after is still in time: no
@@ -225,9 +222,9 @@ bool NativeExportSegment::PublishFinished(bool published, rsm_memseg_id_t segmen
     if (published) Pin(segment_id);
     return false;
   }
-  NativeController* controller = static_cast<NativeController*>(parent());
+  HandleBase* controller = parent();
   DestroyNative(false, true);
-  if (controller != nullptr) controller->FinishReleaseIfIdle();
+  if (controller != nullptr) controller->OnDeferredChildReleased();
   return true;
 }
 

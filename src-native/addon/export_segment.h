@@ -7,6 +7,7 @@
 
 #include "../abi/rsmapi.h"
 #include "handle.h"
+#include "segment_signals.h"
 #include "owned_buffer.h"
 
 namespace rsmaddon {
@@ -43,6 +44,7 @@ class NativeExportSegment : public Napi::ObjectWrap<NativeExportSegment>, public
 
   rsm_memseg_export_handle_t handle() const { return handle_; }
   bool live() const { return phase_ == State::kLive; }
+  SegmentSignals& signals() { return signals_; }
 
   // The publish running on the thread pool has returned (`published`: it
   // succeeded, with id `segment_id`). Completes a destroy that was deferred
@@ -86,6 +88,7 @@ class NativeExportSegment : public Napi::ObjectWrap<NativeExportSegment>, public
   rsm_memseg_id_t segment_id_ = 0;
   napi_ref pin_ = nullptr;
   State phase_ = State::kDestroyed;
+  SegmentSignals signals_{"export segment is destroyed", false};
   OwnedBuffer buffer_;
 };
 

@@ -5,14 +5,24 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
+#include <memory>
 #include <vector>
 
+#include "../abi/rsmapi.h"
 #include "addon_state.h"
 #include "errors.h"
 #include "napi_include.h"
 
 namespace rsmaddon {
+
+// A handle just made by Adopt: its JavaScript object and its native side.
+template <typename T>
+struct Adopted {
+  Napi::Object object;
+  T* handle;
+};
 
 class HandleBase {
  public:
@@ -32,6 +42,20 @@ class HandleBase {
   // released it): drop this handle without calling the library.
   virtual void Orphan(bool teardown) { ForceRelease(teardown); }
 
+  // Hooks a child calls on its parent, whatever the parent's class:
+  // The library handle children are made on (controller, import segment).
+  virtual void* native_handle() const { return nullptr; }
+  // A child whose release was deferred by an operation in flight
+  // (operations.h) has now been released.
+  virtual void OnDeferredChildReleased() {}
+  // A barrier child was destroyed: the library unregistered whichever
+  // barrier the parent had.
+  virtual void BarrierUnregistered() {}
+  // A barrier child was collected or refused its destroy while the library
+  // may still write into its struct: keep it until the parent's resource
+  // goes (default: it is freed at once).
+  virtual void AdoptCollectedBarrier(std::unique_ptr<rsmapi_barrier_t> barrier) {}
+
   AddonState* state() const { return state_; }
   const rsm::Backend& backend() const { return *state_->backend; }
 
@@ -40,8 +64,12 @@ class HandleBase {
   void ForgetLinks();
 
  protected:
-  // Enters the registry; called once the constructor knows it is legitimate.
-  void Register(AddonState* state);
+  // In the constructor of handle class T: checks the hidden construction
+  // token (TypeError('Illegal constructor') for a call from JavaScript),
+  // tags the object as a T and enters the registry. Returns the native
+  // arguments the addon passed, for the constructor to take over.
+  template <typename T, typename Init>
+  Init* Construct(const Napi::CallbackInfo& info);
 
   // Makes `parent` (whose JavaScript object is `parent_object`) own this
   // handle, and holds the parent alive until LeaveParent().
@@ -58,6 +86,11 @@ class HandleBase {
   virtual void OnChildRemoved(HandleBase* child) {}
 
  private:
+  template <typename T, typename Init, typename GiveBack>
+  friend Adopted<T> Adopt(AddonState*, Napi::FunctionReference&, Init&, HandleBase*, napi_value, GiveBack&&);
+
+  void Register(AddonState* state);
+
   AddonState* state_ = nullptr;
   uint64_t seq_ = 0;
   HandleBase* parent_ = nullptr;
@@ -81,12 +114,14 @@ T* Receiver(napi_env env, napi_value self) {
   return static_cast<T*>(wrapped);
 }
 
-template <typename T, Napi::Value (T::*Method)(const Napi::CallbackInfo&)>
+// `Method` is a member function of T taking the CallbackInfo, or a function
+// taking (T*, CallbackInfo) (a member's component, e.g. segment_signals.h).
+template <typename T, auto Method>
 napi_value Trampoline(napi_env env, napi_callback_info cbinfo) {
   return Guarded(env, [&]() -> napi_value {
     Napi::CallbackInfo info(env, cbinfo);
     T* self = Receiver<T>(env, info.This());
-    return (self->*Method)(info);
+    return std::invoke(Method, self, info);
   });
 }
 
@@ -95,7 +130,7 @@ napi_value Trampoline(napi_env env, napi_callback_info cbinfo) {
 // members: V8 checks the receiver of a class member itself and throws its
 // own "Illegal invocation" without a code, before the type-tag check can
 // throw the coded one (ERR_INVALID_THIS).
-template <typename T, Napi::Value (T::*Method)(const Napi::CallbackInfo&)>
+template <typename T, auto Method>
 napi_property_descriptor MethodProperty(const char* name) {
   return {name,    nullptr, &Trampoline<T, Method>, nullptr, nullptr,
           nullptr, static_cast<napi_property_attributes>(napi_writable | napi_configurable),
@@ -136,6 +171,34 @@ template <typename T, typename Init>
 Napi::Object NewHandle(AddonState* state, Napi::FunctionReference& cls, Init* init) {
   Napi::Env env(state->env);
   return cls.New({state->construct_token.Value(), Napi::External<Init>::New(env, init)});
+}
+
+template <typename T, typename Init>
+Init* HandleBase::Construct(const Napi::CallbackInfo& info) {
+  Init* init = ConstructArgs<Init>(info);
+  if (napi_type_tag_object(info.Env(), info.This(), &T::kTypeTag) != napi_ok) throw Napi::Error::New(info.Env());
+  Register(static_cast<AddonState*>(info.Data()));
+  return init;
+}
+
+// Makes a handle of class T over the resource `init` describes, as a child
+// of `parent` (whose JavaScript object is `parent_object`; none for a
+// controller). The constructor takes the resource over from `init`; if the
+// object cannot be made, `give_back()` releases whatever `init` still owns
+// before the exception propagates, so nothing leaks on the way.
+template <typename T, typename Init, typename GiveBack>
+Adopted<T> Adopt(AddonState* state, Napi::FunctionReference& cls, Init& init, HandleBase* parent,
+                 napi_value parent_object, GiveBack&& give_back) {
+  Napi::Object object;
+  try {
+    object = NewHandle<T>(state, cls, &init);
+  } catch (...) {
+    give_back();
+    throw;
+  }
+  T* handle = T::Unwrap(object);
+  if (parent != nullptr) static_cast<HandleBase*>(handle)->JoinParent(parent, parent_object);
+  return Adopted<T>{object, handle};
 }
 
 }  // namespace rsmaddon

@@ -5,7 +5,9 @@
 #include <string>
 
 #include "args.h"
+#include "addon_state.h"
 #include "errors.h"
+#include "scatter_gather.h"
 
 namespace rsmaddon {
 
@@ -62,9 +64,9 @@ struct Call {
 template <size_t N>
 Call Arguments(napi_env env, napi_callback_info cbinfo, napi_value (&argv)[N]) {
   size_t argc = N;
-  void* data = nullptr;
-  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, &data);  // missing arguments read as undefined
-  ImportAccess* access = static_cast<ImportAccess*>(data);
+  napi_value self = nullptr;
+  napi_get_cb_info(env, cbinfo, &argc, argv, &self, nullptr);  // missing arguments read as undefined
+  ImportAccess* access = ImportAccess::Of(env, self);
   rsm_memseg_import_handle_t handle = access->handle();
   if (handle == nullptr) throw ReleasedError(Napi::Env(env), "import segment is disconnected");
   return Call{access, handle};
@@ -247,19 +249,17 @@ napi_value TransferBytes(napi_env env, napi_callback_info cbinfo) {
   });
 }
 
-void ReleaseFromFinalizer(napi_env, void* data, void*) { static_cast<ImportAccess*>(data)->Release(); }
-
 }  // namespace
 
-ImportAccess* ImportAccess::New(const rsm::Backend* backend, rsm_memseg_import_handle_t handle) {
-  return new ImportAccess(backend, handle);
+ImportAccess* ImportAccess::Of(napi_env env, napi_value self) {
+  void* data = nullptr;
+  if (napi_get_value_external(env, self, &data) != napi_ok || data == nullptr) {
+    throw IllegalInvocation(Napi::Env(env));
+  }
+  return static_cast<std::shared_ptr<ImportAccess>*>(data)->get();
 }
 
-void ImportAccess::Release() {
-  if (--refs_ == 0) delete this;
-}
-
-napi_value ImportAccess::Functions(napi_env env) {
+napi_value ImportAccess::Functions(napi_env env, const std::shared_ptr<ImportAccess>& self) {
   struct Entry {
     const char* name;
     napi_callback callback;
@@ -268,21 +268,42 @@ napi_value ImportAccess::Functions(napi_env env) {
       {"load8", &Load<8>},       {"load16", &Load<16>},      {"load32", &Load<32>},    {"load64", &Load<64>},
       {"store8", &Store<8>},     {"store16", &Store<16>},    {"store32", &Store<32>},  {"store64", &Store<64>},
       {"putN", &TransferN<true>}, {"getN", &TransferN<false>}, {"put", &TransferBytes<true>},
-      {"get", &TransferBytes<false>},
+      {"get", &TransferBytes<false>}, {"putv", &PutV},            {"getv", &GetV},
   };
-  napi_value object = nullptr;
-  if (napi_create_object(env, &object) != napi_ok) throw Napi::Error::New(Napi::Env(env));
-  for (const Entry& entry : kEntries) {
-    napi_value function = nullptr;
-    if (napi_create_function(env, entry.name, NAPI_AUTO_LENGTH, entry.callback, this, &function) != napi_ok) {
-      throw Napi::Error::New(Napi::Env(env));
+  constexpr uint32_t kCount = sizeof kEntries / sizeof kEntries[0];
+  Napi::Env e(env);
+  AddonState* state = e.GetInstanceData<AddonState>();
+  // The functions themselves are made once per environment and never shown;
+  // each connection gets them bound to its token, which is cheap (a native
+  // function made per connection costs a template, a callback record and a
+  // finalizer of its own, enough to delay the heap settling under churn).
+  if (state->access_functions.IsEmpty()) {
+    Napi::Array made = Napi::Array::New(e, kCount);
+    for (uint32_t i = 0; i < kCount; ++i) {
+      napi_value function = nullptr;
+      if (napi_create_function(env, kEntries[i].name, NAPI_AUTO_LENGTH, kEntries[i].callback, nullptr, &function) !=
+          napi_ok) {
+        throw Napi::Error::New(e);
+      }
+      made.Set(i, Napi::Value(e, function));
     }
-    // Each function holds this record until it is collected.
-    if (napi_add_finalizer(env, function, this, &ReleaseFromFinalizer, nullptr, nullptr) != napi_ok) {
-      throw Napi::Error::New(Napi::Env(env));
-    }
-    ++refs_;
-    if (napi_set_named_property(env, object, entry.name, function) != napi_ok) throw Napi::Error::New(Napi::Env(env));
+    state->access_functions = Napi::Persistent(made);
+  }
+  // The token: an external holding the connection, whose finalizer drops the
+  // reference once no function is bound to it any more. JavaScript cannot
+  // make an external, nor reach the unbound functions to give them another.
+  using Holder = std::shared_ptr<ImportAccess>;
+  auto holder = std::make_unique<Holder>(self);
+  napi_value token = nullptr;
+  auto drop = [](napi_env, void* data, void*) { std::unique_ptr<Holder> dropped(static_cast<Holder*>(data)); };
+  if (napi_create_external(env, holder.get(), drop, nullptr, &token) != napi_ok) throw Napi::Error::New(e);
+  holder.release();  // owned by the token now
+  Napi::Array functions = state->access_functions.Value();
+  Napi::Object object = Napi::Object::New(e);
+  for (uint32_t i = 0; i < kCount; ++i) {
+    Napi::Function function = functions.Get(i).As<Napi::Function>();
+    Napi::Function bind = function.Get("bind").As<Napi::Function>();
+    object.Set(kEntries[i].name, bind.Call(function, {Napi::Value(e, token)}));
   }
   return object;
 }

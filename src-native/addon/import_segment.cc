@@ -9,7 +9,6 @@
 #include "controller.h"
 #include "mapping.h"
 #include "owned_buffer.h"
-#include "signal_waiter.h"
 
 namespace rsmaddon {
 
@@ -19,12 +18,6 @@ Napi::Function NativeImportSegment::DefineClass(Napi::Env env, AddonState* state
   using T = NativeImportSegment;
   return DefineHandleClass<T>(env, "NativeImportSegment",
                                     {
-                                        MethodProperty<T, &T::Put>("put"),
-                                        MethodProperty<T, &T::Get>("get"),
-                                        MethodProperty<T, &T::PutN>("putN"),
-                                        MethodProperty<T, &T::GetN>("getN"),
-                                        MethodProperty<T, &T::PutV>("putv"),
-                                        MethodProperty<T, &T::GetV>("getv"),
                                         MethodProperty<T, &T::Map>("map"),
                                         MethodProperty<T, &T::Unmap>("unmap"),
                                         MethodProperty<T, &T::InitBarrier>("initBarrier"),
@@ -33,19 +26,22 @@ Napi::Function NativeImportSegment::DefineClass(Napi::Env env, AddonState* state
                                         MethodProperty<T, &T::Disconnect>("disconnect"),
                                         GetterProperty<T, &T::Disconnected>("disconnected"),
                                         MethodProperty<T, &T::Access>("access"),
+                                        SignalMethod<T, &SegmentSignals::Post>("signal"),
+                                        SignalMethod<T, &SegmentSignals::Wait>("waitSignal"),
+                                        SignalMethod<T, &SegmentSignals::Cancel>("cancelWait"),
+                                        SignalMethod<T, &SegmentSignals::PollDescriptor>("pollDescriptor"),
+                                        SignalMethod<T, &SegmentSignals::ReleasePollDescriptor>("releasePollDescriptor"),
                                     },
                                     state);
 }
 
 NativeImportSegment::NativeImportSegment(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<NativeImportSegment>(info) {
-  Init* init = ConstructArgs<Init>(info);
-  if (napi_type_tag_object(info.Env(), info.This(), &kTypeTag) != napi_ok) throw Napi::Error::New(info.Env());
+  Init* init = Construct<NativeImportSegment, Init>(info);
   handle_ = init->handle;
   init->handle = nullptr;  // owned by this object now
   phase_ = State::kLive;
-  Register(static_cast<AddonState*>(info.Data()));
-  access_.reset(ImportAccess::New(&backend(), handle_));
+  access_ = std::make_shared<ImportAccess>(&backend(), handle_);
 }
 
 NativeImportSegment::~NativeImportSegment() {
@@ -55,7 +51,7 @@ NativeImportSegment::~NativeImportSegment() {
   // access() may live on: they must not reach the closed handle.
   if (access_) access_->Disconnected();
   if (state() == nullptr || state()->tearing_down || phase_ != State::kLive) return;
-  SignalsBeforeRelease(this, handle_, true, true);
+  signals_.BeforeRelease(state(), handle_, true, true);
   backend().rsm_memseg_import_disconnect(handle_);
 }
 
@@ -63,125 +59,14 @@ Napi::Object NativeImportSegment::Wrap(NativeController* controller, Napi::Objec
                                        rsm_memseg_import_handle_t handle) {
   AddonState* state = controller->state();
   Init init{handle};
-  Napi::Object object;
-  try {
-    object = NewHandle<NativeImportSegment>(state, state->import_class, &init);
-  } catch (...) {
-    // Not taken over by a handle object: close the connection here.
-    if (init.handle != nullptr) controller->backend().rsm_memseg_import_disconnect(init.handle);
-    throw;
-  }
-  NativeImportSegment::Unwrap(object)->JoinParent(controller, controller_object);
-  return object;
+  return Adopt<NativeImportSegment>(state, state->import_class, init, controller, controller_object, [&] {
+           // Not taken over by a handle object: close the connection here.
+           if (init.handle != nullptr) controller->backend().rsm_memseg_import_disconnect(init.handle);
+         }).object;
 }
 
 void NativeImportSegment::RequireLive(Napi::Env env) const {
   if (phase_ != State::kLive) throw ReleasedError(env, "import segment is disconnected");
-}
-
-Napi::Value NativeImportSegment::Put(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireLive(env);
-  int64_t offset = SafeIntegerArg(info, 0, "offset");
-  ViewBytes source = ViewArg(info, 1, "source");
-  int rc = backend().rsm_memseg_import_put(handle_, static_cast<off_t>(offset), source.data, source.length);
-  if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_put");
-  return env.Undefined();
-}
-
-Napi::Value NativeImportSegment::Get(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireLive(env);
-  int64_t offset = SafeIntegerArg(info, 0, "offset");
-  ViewBytes target = ViewArg(info, 1, "target");
-  int rc = backend().rsm_memseg_import_get(handle_, static_cast<off_t>(offset), target.data, target.length);
-  if (rc != RSM_SUCCESS) throw RsmError(env, rc, "rsm_memseg_import_get");
-  return env.Undefined();
-}
-
-namespace {
-
-// Checks `bits` and that the view holds whole elements; returns rep_cnt.
-ulong_t ElementCount(const Napi::CallbackInfo& info, uint32_t bits, const ViewBytes& view, const char* name) {
-  size_t width = bits / 8;
-  if (view.length % width != 0) {
-    throw ArgRangeError(info.Env(), std::string("The \"") + name + "\" argument must hold whole " +
-                                        std::to_string(bits) + "-bit elements, but its byteLength is " +
-                                        std::to_string(view.length));
-  }
-  return static_cast<ulong_t>(view.length / width);
-}
-
-uint32_t BitsArg(const Napi::CallbackInfo& info) {
-  uint32_t bits = Uint32Arg(info, 0, "bits");
-  if (bits != 8 && bits != 16 && bits != 32 && bits != 64) {
-    throw ArgRangeError(info.Env(), "The \"bits\" argument must be 8, 16, 32 or 64, got " + std::to_string(bits));
-  }
-  return bits;
-}
-
-}  // namespace
-
-Napi::Value NativeImportSegment::PutN(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireLive(env);
-  uint32_t bits = BitsArg(info);
-  off_t offset = static_cast<off_t>(SafeIntegerArg(info, 1, "offset"));
-  ViewBytes source = ViewArg(info, 2, "source");
-  ulong_t count = ElementCount(info, bits, source, "source");
-  int rc;
-  const char* syscall;
-  switch (bits) {
-    case 8:
-      rc = backend().rsm_memseg_import_put8(handle_, offset, static_cast<uint8_t*>(source.data), count);
-      syscall = "rsm_memseg_import_put8";
-      break;
-    case 16:
-      rc = backend().rsm_memseg_import_put16(handle_, offset, static_cast<uint16_t*>(source.data), count);
-      syscall = "rsm_memseg_import_put16";
-      break;
-    case 32:
-      rc = backend().rsm_memseg_import_put32(handle_, offset, static_cast<uint32_t*>(source.data), count);
-      syscall = "rsm_memseg_import_put32";
-      break;
-    default:
-      rc = backend().rsm_memseg_import_put64(handle_, offset, static_cast<uint64_t*>(source.data), count);
-      syscall = "rsm_memseg_import_put64";
-      break;
-  }
-  if (rc != RSM_SUCCESS) throw RsmError(env, rc, syscall);
-  return env.Undefined();
-}
-
-Napi::Value NativeImportSegment::GetN(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireLive(env);
-  uint32_t bits = BitsArg(info);
-  off_t offset = static_cast<off_t>(SafeIntegerArg(info, 1, "offset"));
-  ViewBytes target = ViewArg(info, 2, "target");
-  ulong_t count = ElementCount(info, bits, target, "target");
-  int rc;
-  const char* syscall;
-  switch (bits) {
-    case 8:
-      rc = backend().rsm_memseg_import_get8(handle_, offset, static_cast<uint8_t*>(target.data), count);
-      syscall = "rsm_memseg_import_get8";
-      break;
-    case 16:
-      rc = backend().rsm_memseg_import_get16(handle_, offset, static_cast<uint16_t*>(target.data), count);
-      syscall = "rsm_memseg_import_get16";
-      break;
-    case 32:
-      rc = backend().rsm_memseg_import_get32(handle_, offset, static_cast<uint32_t*>(target.data), count);
-      syscall = "rsm_memseg_import_get32";
-      break;
-    default:
-      rc = backend().rsm_memseg_import_get64(handle_, offset, static_cast<uint64_t*>(target.data), count);
-      syscall = "rsm_memseg_import_get64";
-      break;
-  }
-  if (rc != RSM_SUCCESS) throw RsmError(env, rc, syscall);
-  return env.Undefined();
 }
 
 Napi::Value NativeImportSegment::Map(const Napi::CallbackInfo& info) {
@@ -267,7 +152,7 @@ Napi::Value NativeImportSegment::Disconnect(const Napi::CallbackInfo& info) {
   // A pending signal wait ends first (ERR_RSM_RELEASED). While descriptors
   // from pollDescriptor() are out the library refuses
   // (RSMERR_POLLFD_IN_USE): ask it before touching mapping or barriers.
-  const bool pollfds_out = !SignalsBeforeRelease(this, handle_, false, false);
+  const bool pollfds_out = !signals_.BeforeRelease(state(), handle_, false, false);
   if (mapping_ != nullptr || pollfds_out) {
     // librsm refuses while an explicit mapping exists
     // (RSMERR_SEG_STILL_MAPPED); ask it anyway so the error is its own, and
@@ -294,7 +179,7 @@ Napi::Value NativeImportSegment::Disconnected(const Napi::CallbackInfo& info) {
 
 Napi::Value NativeImportSegment::Access(const Napi::CallbackInfo& info) {
   RequireLive(info.Env());
-  return Napi::Value(info.Env(), access_->Functions(info.Env()));
+  return Napi::Value(info.Env(), ImportAccess::Functions(info.Env(), access_));
 }
 
 void NativeImportSegment::ReleaseChildren(bool teardown) {
@@ -313,7 +198,7 @@ void NativeImportSegment::MarkDisconnected() {
 
 void NativeImportSegment::ForceRelease(bool teardown) {
   if (phase_ != State::kLive) return;
-  SignalsBeforeRelease(this, handle_, teardown, true);
+  signals_.BeforeRelease(state(), handle_, teardown, true);
   ReleaseChildren(teardown);
   backend().rsm_memseg_import_disconnect(handle_);
   MarkDisconnected();

@@ -7,6 +7,7 @@
 
 #include "../abi/rsmapi.h"
 #include "handle.h"
+#include "segment_signals.h"
 #include "import_access.h"
 
 namespace rsmaddon {
@@ -28,13 +29,6 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   ~NativeImportSegment() override;
 
   // JavaScript surface (lib/native.ts NativeImportSegment).
-  Napi::Value Put(const Napi::CallbackInfo& info);
-  Napi::Value Get(const Napi::CallbackInfo& info);
-  Napi::Value PutN(const Napi::CallbackInfo& info);
-  Napi::Value GetN(const Napi::CallbackInfo& info);
-  // rsm_memseg_import_putv / getv (scatter_gather.cc).
-  Napi::Value PutV(const Napi::CallbackInfo& info);
-  Napi::Value GetV(const Napi::CallbackInfo& info);
   Napi::Value Map(const Napi::CallbackInfo& info);
   Napi::Value Unmap(const Napi::CallbackInfo& info);
   Napi::Value InitBarrier(const Napi::CallbackInfo& info);
@@ -42,23 +36,25 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   Napi::Value SetMode(const Napi::CallbackInfo& info);
   Napi::Value Disconnect(const Napi::CallbackInfo& info);
   Napi::Value Disconnected(const Napi::CallbackInfo& info);
-  // The per-connection put/get functions (import_access.h).
+  // The connection's transfer functions (import_access.h).
   Napi::Value Access(const Napi::CallbackInfo& info);
 
   void ForceRelease(bool teardown) override;
+  void* native_handle() const override { return handle_; }
 
   rsm_memseg_import_handle_t handle() const { return handle_; }
   bool live() const { return phase_ == State::kLive; }
+  SegmentSignals& signals() { return signals_; }
 
   // Barrier registration, mirrored from the library: init_barrier registers
   // its struct (replacing any other), destroy_barrier unregisters whatever
   // is registered.
   void BarrierRegistered(rsmapi_barrier_t* barrier) { registered_barrier_ = barrier; }
-  void BarrierUnregistered() { registered_barrier_ = nullptr; }
+  void BarrierUnregistered() override { registered_barrier_ = nullptr; }
   // A barrier object was collected without destroy(). If the library may
   // still write into its struct (it is the registered one), the import keeps
   // the struct until it disconnects; otherwise it is freed now.
-  void AdoptCollectedBarrier(std::unique_ptr<rsmapi_barrier_t> barrier);
+  void AdoptCollectedBarrier(std::unique_ptr<rsmapi_barrier_t> barrier) override;
 
  protected:
   void OnChildRemoved(HandleBase* child) override;
@@ -71,7 +67,6 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
   };
 
   void RequireLive(Napi::Env env) const;
-  Napi::Value ScatterGather(const Napi::CallbackInfo& info, bool put);
   // Destroys the barriers and unmaps the mapping (newest first), whatever
   // the library answers.
   void ReleaseChildren(bool teardown);
@@ -80,14 +75,12 @@ class NativeImportSegment : public Napi::ObjectWrap<NativeImportSegment>, public
 
   rsm_memseg_import_handle_t handle_ = nullptr;
   State phase_ = State::kDisconnected;
+  SegmentSignals signals_{"import segment is disconnected", true};
   NativeMapping* mapping_ = nullptr;  // the explicit mapping, while live
   rsmapi_barrier_t* registered_barrier_ = nullptr;
   std::vector<std::unique_ptr<rsmapi_barrier_t>> orphaned_barriers_;
   // Shared with the functions Access() made; told at disconnect.
-  struct AccessRelease {
-    void operator()(ImportAccess* access) const { access->Release(); }
-  };
-  std::unique_ptr<ImportAccess, AccessRelease> access_;
+  std::shared_ptr<ImportAccess> access_;
 };
 
 }  // namespace rsmaddon

@@ -21,23 +21,20 @@ Napi::Function NativeLocalMemory::DefineClass(Napi::Env env, AddonState* state) 
 }
 
 NativeLocalMemory::NativeLocalMemory(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeLocalMemory>(info) {
-  Init* init = ConstructArgs<Init>(info);
-  if (napi_type_tag_object(info.Env(), info.This(), &kTypeTag) != napi_ok) throw Napi::Error::New(info.Env());
+  Init* init = Construct<NativeLocalMemory, Init>(info);
   handle_ = init->handle;
   memory_ = init->memory;
   mapped_length_ = init->mapped_length;
   size_ = init->size;
   init->memory = nullptr;  // owned by this object now
   phase_ = State::kLive;
-  Register(static_cast<AddonState*>(info.Data()));
 }
 
 NativeLocalMemory::~NativeLocalMemory() {
   // Collected together with its buffer (each holds the other) and before
   // its controller (held alive by this object).
   if (state() == nullptr || state()->tearing_down || phase_ != State::kLive) return;
-  NativeController* controller = static_cast<NativeController*>(parent());
-  if (controller != nullptr) backend().rsm_free_localmemory_handle(controller->handle(), handle_);
+  FreeLibraryHandle();
   munmap(memory_, mapped_length_);
   ReportExternalMemory(state()->env, -static_cast<int64_t>(mapped_length_));
 }
@@ -55,18 +52,12 @@ Napi::Value NativeLocalMemory::Create(NativeController* controller, Napi::Object
     throw RsmError(env, rc, "rsm_create_localmemory_handle");
   }
   Init init{handle, memory, mapped_length, size};
-  Napi::Object object;
-  try {
-    object = NewHandle<NativeLocalMemory>(state, state->local_memory_class, &init);
-  } catch (...) {
-    if (init.memory != nullptr) {
-      backend.rsm_free_localmemory_handle(controller->handle(), handle);
-      munmap(memory, mapped_length);
-    }
-    throw;
-  }
-  NativeLocalMemory* local = NativeLocalMemory::Unwrap(object);
-  local->JoinParent(controller, controller_object);
+  auto [object, local] =
+      Adopt<NativeLocalMemory>(state, state->local_memory_class, init, controller, controller_object, [&] {
+        if (init.memory == nullptr) return;
+        backend.rsm_free_localmemory_handle(controller->handle(), handle);
+        munmap(memory, mapped_length);
+      });
   try {
     local->buffer_.Create(state, object, memory, size);
   } catch (...) {
@@ -99,8 +90,7 @@ int NativeLocalMemory::FreeNative(bool teardown) {
   // The buffer first, so no view can see the memory go; the handle before
   // the memory, since a generic plug-in's surrogate segment covers it.
   if (!teardown) buffer_.Detach(Napi::Env(state()->env));
-  NativeController* controller = static_cast<NativeController*>(parent());
-  int rc = controller != nullptr ? backend().rsm_free_localmemory_handle(controller->handle(), handle_) : RSM_SUCCESS;
+  int rc = FreeLibraryHandle();
   if (teardown) munmap(memory_, mapped_length_);
   else buffer_.Retire(Napi::Env(state()->env), memory_, mapped_length_);
   if (!teardown) ReportExternalMemory(state()->env, -static_cast<int64_t>(mapped_length_));
@@ -109,6 +99,12 @@ int NativeLocalMemory::FreeNative(bool teardown) {
   phase_ = State::kFreed;
   LeaveParent();
   return rc;
+}
+
+int NativeLocalMemory::FreeLibraryHandle() {
+  if (parent() == nullptr) return RSM_SUCCESS;
+  auto controller = static_cast<rsmapi_controller_handle_t>(parent()->native_handle());
+  return backend().rsm_free_localmemory_handle(controller, handle_);
 }
 
 void NativeLocalMemory::ForceRelease(bool teardown) {

@@ -50,6 +50,8 @@ class NativeLocalMemory : public Napi::ObjectWrap<NativeLocalMemory>, public Han
   // Detaches the buffer (unless tearing down), frees the handle, then the
   // memory. Returns the rsm_free_localmemory_handle result.
   int FreeNative(bool teardown);
+  // rsm_free_localmemory_handle on the controller it was made on.
+  int FreeLibraryHandle();
 
   rsm_localmemory_handle_t handle_ = nullptr;
   void* memory_ = nullptr;

@@ -28,23 +28,21 @@ Napi::Function NativeMapping::DefineClass(Napi::Env env, AddonState* state) {
 }
 
 NativeMapping::NativeMapping(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeMapping>(info) {
-  Init* init = ConstructArgs<Init>(info);
-  if (napi_type_tag_object(info.Env(), info.This(), &kTypeTag) != napi_ok) throw Napi::Error::New(info.Env());
+  Init* init = Construct<NativeMapping, Init>(info);
   address_ = init->address;
   offset_ = init->offset;
   length_ = init->length;
   perm_ = init->perm;
   init->address = nullptr;  // owned by this object now
   phase_ = State::kMapped;
-  Register(static_cast<AddonState*>(info.Data()));
 }
 
 NativeMapping::~NativeMapping() {
   // Collected together with its buffer, so nothing holds the alias any more;
   // the import is still alive (this object held it).
   if (view_alias_ != nullptr) munmap(view_alias_, WholePages(length_));
-  if (state() == nullptr || state()->tearing_down || phase_ != State::kMapped || import() == nullptr) return;
-  backend().rsm_memseg_import_unmap(import()->handle());
+  if (state() == nullptr || state()->tearing_down || phase_ != State::kMapped || parent() == nullptr) return;
+  UnmapLibrary();
 }
 
 void NativeMapping::RetireView(bool teardown) {
@@ -63,15 +61,9 @@ Napi::Object NativeMapping::Wrap(NativeImportSegment* import, Napi::Object impor
   AddonState* state = import->state();
   Napi::Env env(state->env);
   Init init{address, offset, length, perm};
-  Napi::Object object;
-  try {
-    object = NewHandle<NativeMapping>(state, state->mapping_class, &init);
-  } catch (...) {
+  auto [object, mapping] = Adopt<NativeMapping>(state, state->mapping_class, init, import, import_object, [&] {
     if (init.address != nullptr) import->backend().rsm_memseg_import_unmap(import->handle());
-    throw;
-  }
-  NativeMapping* mapping = NativeMapping::Unwrap(object);
-  mapping->JoinParent(import, import_object);
+  });
   // Only a mapping with write permission is shown as an ArrayBuffer: the
   // pages of any other are mapped without PROT_WRITE, and a store from
   // JavaScript would kill the process with SIGSEGV. Those are read with
@@ -88,8 +80,6 @@ Napi::Object NativeMapping::Wrap(NativeImportSegment* import, Napi::Object impor
   }
   return object;
 }
-
-NativeImportSegment* NativeMapping::import() const { return static_cast<NativeImportSegment*>(parent()); }
 
 void NativeMapping::RequireMapped(Napi::Env env) const {
   if (phase_ != State::kMapped) throw ReleasedError(env, "mapping is unmapped");
@@ -153,7 +143,7 @@ Napi::Value NativeMapping::Unmapped(const Napi::CallbackInfo& info) {
 int NativeMapping::UnmapNative(Napi::Env env) {
   // Detach first: from here on old views read as empty, whatever unmap does.
   buffer_.Detach(env);
-  int rc = backend().rsm_memseg_import_unmap(import()->handle());
+  int rc = UnmapLibrary();
   if (rc != RSM_SUCCESS) return rc;
   RetireView(false);
   phase_ = State::kUnmapped;
@@ -162,10 +152,14 @@ int NativeMapping::UnmapNative(Napi::Env env) {
   return RSM_SUCCESS;
 }
 
+int NativeMapping::UnmapLibrary() {
+  return backend().rsm_memseg_import_unmap(static_cast<rsm_memseg_import_handle_t>(parent()->native_handle()));
+}
+
 void NativeMapping::ForceRelease(bool teardown) {
   if (phase_ != State::kMapped) return;
   if (!teardown) buffer_.Detach(Napi::Env(state()->env));
-  backend().rsm_memseg_import_unmap(import()->handle());
+  UnmapLibrary();
   RetireView(teardown);
   phase_ = State::kUnmapped;
   address_ = nullptr;

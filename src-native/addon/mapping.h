@@ -50,8 +50,9 @@ class NativeMapping : public Napi::ObjectWrap<NativeMapping>, public HandleBase 
     rsm_permission_t perm;
   };
 
-  NativeImportSegment* import() const;
   void RequireMapped(Napi::Env env) const;
+  // rsm_memseg_import_unmap on the segment this maps.
+  int UnmapLibrary();
 
   // Gives the buffer's memory back after an unmap (OwnedBuffer::Retire).
   void RetireView(bool teardown);

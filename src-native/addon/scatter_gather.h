@@ -1,0 +1,14 @@
+// putv/getv of one connection (rsm_memseg_import_putv / getv), as functions
+// bound to it like the rest of its transfers (import_access.h).
+#pragma once
+
+#include "napi_include.h"
+
+namespace rsmaddon {
+
+// putv / getv (entries, flags), bound to the connection (ImportAccess::Of).
+// Returns io_residual_count.
+napi_value PutV(napi_env env, napi_callback_info cbinfo);
+napi_value GetV(napi_env env, napi_callback_info cbinfo);
+
+}  // namespace rsmaddon
