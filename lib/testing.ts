@@ -75,7 +75,7 @@ export interface RunOptions {
   readonly execArgv?: readonly string[];
   /** Milliseconds after which the node is killed (SIGKILL); its result says so. Default: none. */
   readonly timeout?: number;
-  /** Also copy the node's output to this process's stdout/stderr, each line marked with its node. */
+  /** Also copy the node's output to this process's stdout/stderr as it comes (it is collected all the same). */
   readonly echo?: boolean;
 }
 
@@ -151,13 +151,10 @@ export class NodeProcess extends EventEmitter {
     super();
     this.node = node;
     this.#child = child;
-    const echo = (stream: NodeJS.WriteStream, text: string) => {
-      for (const l of text.split('\n')) if (l) stream.write(`[node ${node}] ${l}\n`);
-    };
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
       this.#stdout += chunk;
-      if (options.echo) echo(process.stdout, chunk);
+      if (options.echo) process.stdout.write(chunk);
       this.#partial += chunk;
       let nl: number;
       while ((nl = this.#partial.indexOf('\n')) >= 0) {
@@ -171,7 +168,7 @@ export class NodeProcess extends EventEmitter {
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       this.#stderr += chunk;
-      if (options.echo) echo(process.stderr, chunk);
+      if (options.echo) process.stderr.write(chunk);
     });
     // A node that exits early must not make writes to its stdin throw.
     child.stdin?.on('error', () => {});
