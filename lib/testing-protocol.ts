@@ -7,11 +7,17 @@ export const INTERNAL = '__rsmapiTesting';
 
 /** An error as it crosses a process boundary: Node's system-error fields. */
 export interface RemoteError {
+  /** The error's class name, e.g. 'RsmError', 'TypeError'. */
   readonly name: string;
+  /** Its code, e.g. 'RSMERR_CONN_ABORTED', if it has one. */
   readonly code?: string | undefined;
+  /** The numeric RSMAPI code of an RsmError. */
   readonly errno?: number | undefined;
+  /** The RSMAPI function that failed, for an RsmError. */
   readonly syscall?: string | undefined;
+  /** Its message. */
   readonly message: string;
+  /** Its stack, as the node printed it. */
   readonly stack?: string | undefined;
 }
 

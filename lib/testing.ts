@@ -56,9 +56,20 @@ export interface JoinOptions {
  */
 export type NodeTarget =
   | string
-  | { readonly file: string }
-  | { readonly module: string; readonly export?: string }
-  | { readonly command: string };
+  | {
+      /** A JavaScript file, run with `args` as its command-line arguments. */
+      readonly file: string;
+    }
+  | {
+      /** A module (path), CommonJS or ES module. */
+      readonly module: string;
+      /** The name of the function it exports; default 'default'. Called with `args`. */
+      readonly export?: string;
+    }
+  | {
+      /** A program, looked up in PATH, run with `args` as its arguments. */
+      readonly command: string;
+    };
 
 /** How to run a node ({@link Cluster.run}). */
 export interface RunOptions {
