@@ -6,12 +6,11 @@
 // memory after SIGKILL. Each through the facade (peer processes) and in C
 // (test/c/memory_peer.c linked against librsmsim.so).
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const readline = require('node:readline');
 const rsm = require('..');
 const { Peer } = require('./support/peer-client');
+const { lineProgram } = require('./support/nodes');
 const { runChild } = require('./support/child');
 const { makeClusterDir, sharedClusterEnv, removeClusterDir, shmRoot } = require('./support/cluster-dir');
 
@@ -20,48 +19,31 @@ const program = path.join(process.env.RSMAPI_TEST_C_PROGRAMS || path.join(__dirn
 const code = (name) => rsm.codes[name];
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-/** test/c/memory_peer.c in its own process: one command, one answer line. */
+/** test/c/memory_peer.c in its own process (test/support/nodes.js): one command, one answer line. */
 class CPeer {
   /** `env` adds to this process's environment; { exact: true } makes it the whole of it. */
   static async start(env, { exact = false } = {}) {
-    const child = spawn(program, [], { env: exact ? env : { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
-    const p = new CPeer(child);
-    const first = await p.#next();
+    const p = new CPeer(lineProgram(program, [], env, { exact }));
+    const first = await p.#node.line();
     assert.match(first, /^ready \d+$/);
     return p;
   }
 
-  #child;
-  #lines = [];
-  #waiters = [];
+  #node;
   exited;
 
-  constructor(child) {
-    this.#child = child;
-    this.exited = new Promise((resolve) => child.once('exit', (c, s) => resolve({ code: c, signal: s })));
-    readline.createInterface({ input: child.stdout }).on('line', (l) => {
-      const w = this.#waiters.shift();
-      if (w) w(l);
-      else this.#lines.push(l);
-    });
-    this.exited.then(() => {
-      for (const w of this.#waiters.splice(0)) w('exited');
-    });
+  constructor(node) {
+    this.#node = node;
+    this.exited = node.exited;
   }
 
   get pid() {
-    return this.#child.pid;
+    return this.#node.pid;
   }
 
-  #next() {
-    if (this.#lines.length) return Promise.resolve(this.#lines.shift());
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  /** Sends a command; resolves with its answer line. */
+  /** Sends a command; resolves with its answer line ('exited' if the program ended first). */
   cmd(line) {
-    this.#child.stdin.write(`${line}\n`);
-    return this.#next();
+    return this.#node.ask(line).catch(() => 'exited');
   }
 
   /** The value of an "ok <n>" answer; throws on anything else. */
@@ -73,8 +55,7 @@ class CPeer {
   }
 
   async stop(signal = 'SIGTERM') {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill(signal);
-    return this.exited;
+    return this.#node.stop({ signal });
   }
 }
 
