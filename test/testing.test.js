@@ -134,6 +134,7 @@ describe('rsmapi/testing', function () {
           ${how.includes('SIGKILL') ? 'setInterval(() => {}, 1000);' : 'process.exit(0);'}
         })();`;
       const test = spawn(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = new Promise((r) => test.once('exit', r));
       let out = '';
       test.stdout.on('data', (d) => (out += d));
       await eventually(() => out.includes('\n'), 'the test process to start its nodes', 20000);
@@ -143,7 +144,7 @@ describe('rsmapi/testing', function () {
         assert.ok(pids.every(running));
         test.kill('SIGKILL');
       }
-      await new Promise((r) => test.once('exit', r));
+      await exited;
       await eventually(() => !fs.existsSync(dir) && !pids.some(running), 'cleanup', 10000);
     });
   }
