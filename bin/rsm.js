@@ -2,8 +2,12 @@
 'use strict';
 // `rsm`: look at the RSMAPI backend and the simulated cluster from a shell.
 // Exit codes: 0 done, 1 the operation failed, 2 the command line is wrong.
-// Only the facade's public API is used; the facade is loaded late, after
-// the command has set the environment the simulator reads once at load.
+// Mistakes and configuration errors are one line naming the argument or
+// variable (with --json, a JSON object on stdout); a stack is printed only
+// for what can only be a bug. The facade is loaded late, after the command
+// has set the environment the simulator reads once at load. What a cluster
+// directory holds (default location, registry, the simulator's file names)
+// comes from one module, dist/testing-cluster-dir.js.
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -11,17 +15,23 @@ const os = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 
+const dirs = require('../dist/testing-cluster-dir');
+
 const USAGE = 2;
 const FAILURE = 1;
 
 class CliError extends Error {
-  constructor(message, exitCode) {
+  constructor(message, exitCode, code) {
     super(message);
     this.exitCode = exitCode;
+    this.code = code;
   }
 }
-const usageError = (message) => new CliError(message, USAGE);
-const failure = (message) => new CliError(message, FAILURE);
+const usageError = (message) => new CliError(message, USAGE, 'ERR_RSM_USAGE');
+const failure = (message, code = 'ERR_RSM_FAILED') => new CliError(message, FAILURE, code);
+
+// Set once the command line asks for JSON, so that errors come out as JSON too.
+let jsonOutput = false;
 
 const HELP = {
   main: `Usage: rsm <command> [options]
@@ -34,14 +44,17 @@ Commands:
   sim run              run a command as one node of a simulated cluster
 
 Options:
-  --json               print JSON instead of a table (backend, topology, segments, sim reset)
+  --json               print JSON instead of a table (backend, topology, segments, sim reset);
+                       errors too, as {"error": {"code", "message"}} on stdout
   -h, --help           show help for a command
+  -V, --version        print the version of rsmapi
 
 Exit codes: 0 done, 1 failed, 2 usage error; sim run passes the command's own.`,
   backend: `Usage: rsm backend [--json]
 
 Tells which backend the rsmapi package would use here (RSM_BACKEND,
-RSM_LIBRARY), the library it opened, and why the other one is not live.`,
+RSM_LIBRARY), the library it opened, and why the other one is not live.
+Exits 1 when the backend RSM_BACKEND asks for cannot be used.`,
   topology: `Usage: rsm topology [--json]
 
 The interconnect topology (rsm_get_interconnect_topology) as this node sees
@@ -54,8 +67,9 @@ permissions (mode and access list), state and importers. Reads only.`,
   sim: `Usage: rsm sim reset [--dir DIR] [--force] [--json]
        rsm sim run --node N [--dir DIR] -- COMMAND [ARGS...]
 
-reset  removes the registry and segment files of a simulated cluster; refuses
-       while live processes use it, unless --force.
+reset  removes the registry and the doorbell FIFOs of a simulated cluster;
+       refuses while live processes use it, unless --force. A directory
+       with no cluster in it is already reset.
 run    runs COMMAND with RSM_SIM_NODE=N (and RSM_SIM_DIR=DIR) and exits with
        its exit code (128+signal if it was killed; 127 if it cannot start).`,
 };
@@ -64,11 +78,13 @@ function out(text) {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-function parse(args, options, { allowPositionals = false } = {}) {
+function parse(command, args, options, { allowPositionals = false } = {}) {
+  if (args.includes('--json')) jsonOutput = true;
   try {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
   } catch (e) {
-    throw usageError(e.message);
+    // Node's message goes on to explain '--'; its first sentence names the option.
+    throw usageError(`${e.message.split('. ')[0].replace(/\.$/, '')} (see rsm ${command} --help)`);
   }
 }
 
@@ -79,10 +95,16 @@ function loadFacade() {
 // ---- rsm backend ----
 
 function cmdBackend(args) {
-  const { values } = parse(args, { json: { type: 'boolean' } });
+  const { values } = parse('backend', args, { json: { type: 'boolean' } });
   if (values.help) return out(HELP.backend);
   const info = loadFacade().backend();
-  if (values.json) return out(JSON.stringify(info, null, 2));
+  // 'none': the backend asked for (or RSM_BACKEND itself) is unusable.
+  const code = info.name === 'none' ? FAILURE : 0;
+  if (values.json) {
+    out(JSON.stringify(info, null, 2));
+    return code;
+  }
+  if (code !== 0) process.stderr.write(`rsm: backend unavailable: ${info.reason}\n`);
   out(
     table(
       ['', ''],
@@ -95,12 +117,13 @@ function cmdBackend(args) {
       { header: false },
     ),
   );
+  return code;
 }
 
 // ---- rsm topology ----
 
 function cmdTopology(args) {
-  const { values } = parse(args, { json: { type: 'boolean' } });
+  const { values } = parse('topology', args, { json: { type: 'boolean' } });
   if (values.help) return out(HELP.topology);
   const rsm = loadFacade();
   const topology = rsm.getTopology();
@@ -127,76 +150,14 @@ function hex(v) {
 
 // ---- simulated cluster directory ----
 
-/**
- * The cluster directory the simulator uses when RSM_SIM_DIR is unset; the
- * same rule as src-native/sim/config.cc (a test compares the two).
- */
-function defaultClusterDir() {
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  try {
-    fs.accessSync('/dev/shm', fs.constants.W_OK | fs.constants.X_OK);
-    if (fs.statSync('/dev/shm').isDirectory()) return `/dev/shm/rsmsim-${uid}`;
-  } catch {
-    // No usable /dev/shm: the temp dir.
-  }
-  return path.join(process.env.TMPDIR || '/tmp', `rsmsim-${uid}`);
-}
-
 function clusterDir(dirOption) {
-  if (dirOption !== undefined) {
-    if (dirOption === '') throw usageError('--dir needs a directory');
-    return path.resolve(dirOption);
-  }
-  return process.env.RSM_SIM_DIR ? path.resolve(process.env.RSM_SIM_DIR) : checkedDefaultDir(defaultClusterDir());
-}
-
-/**
- * The default directory sits in a world-writable place: as the simulator
- * does, never follow a link there nor touch a directory of another user.
- */
-function checkedDefaultDir(dir) {
-  let st;
-  try {
-    st = fs.lstatSync(dir);
-  } catch (e) {
-    if (e.code === 'ENOENT') return dir; // nothing to read or reset: reported as such later
-    throw failure(`cannot examine ${dir}: ${e.message}`);
-  }
-  if (st.isSymbolicLink() || !st.isDirectory()) {
-    throw failure(`cluster directory ${dir} is a symbolic link or not a directory: remove it (the simulator makes its own)`);
-  }
-  const uid = typeof process.getuid === 'function' ? process.getuid() : st.uid;
-  if (st.uid !== uid && process.env.RSM_SIM_SHARED !== '1') {
-    throw failure(`cluster directory ${dir} belongs to uid ${st.uid}, not to this user (uid ${uid}): remove it`);
-  }
-  return dir;
-}
-
-// The registry starts with this magic number (fabric.cc, kMagic), little-endian.
-const FABRIC_MAGIC = Buffer.from('RMSIMSFB', 'latin1');
-
-/** Throws unless `dir` holds a simulator registry, so no other directory is ever touched. */
-function requireCluster(dir) {
-  const fabric = path.join(dir, 'fabric');
-  let head;
-  try {
-    const fd = fs.openSync(fabric, 'r');
-    try {
-      head = Buffer.alloc(8);
-      fs.readSync(fd, head, 0, 8, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (e) {
-    if (e.code === 'ENOENT') throw failure(`no simulated cluster in ${dir} (no registry file 'fabric')`);
-    throw failure(`cannot read ${fabric}: ${e.message}`);
-  }
-  if (!head.equals(FABRIC_MAGIC)) throw failure(`${fabric} is not a simulator registry`);
+  if (dirOption === '') throw usageError('--dir needs a directory');
+  return dirs.resolveClusterDir(dirOption);
 }
 
 /** The simulator's snapshot of the cluster in `dir`, read through the built-in simulator. */
 function snapshotOf(dir) {
-  requireCluster(dir);
+  dirs.requireCluster(dir);
   // The facade's simulator reads these once, when it is first used; the
   // built-in one can read a cluster that processes using librsmsim.so share.
   process.env.RSM_SIM_DIR = dir;
@@ -211,7 +172,7 @@ function snapshotOf(dir) {
 // ---- rsm segments ----
 
 function cmdSegments(args) {
-  const { values } = parse(args, { json: { type: 'boolean' }, dir: { type: 'string' } });
+  const { values } = parse('segments', args, { json: { type: 'boolean' }, dir: { type: 'string' } });
   if (values.help) return out(HELP.segments);
   const snap = snapshotOf(clusterDir(values.dir));
   if (values.json) return out(JSON.stringify(snap, null, 2));
@@ -252,35 +213,31 @@ function cmdSim(args) {
 }
 
 function simReset(args) {
-  const { values } = parse(args, { json: { type: 'boolean' }, dir: { type: 'string' }, force: { type: 'boolean' } });
+  const { values } = parse('sim reset', args, { json: { type: 'boolean' }, dir: { type: 'string' }, force: { type: 'boolean' } });
   if (values.help) return out(HELP.sim);
   const dir = clusterDir(values.dir);
-  requireCluster(dir);  // never removes files from what is not a cluster
-  let live;
-  try {
-    live = snapshotOf(dir).processes.filter((p) => p.alive && p.pid !== process.pid);
-  } catch (e) {
-    // A damaged registry cannot say who uses it; --force removes it anyway.
-    if (!values.force) throw e;
-    live = [];
+  // Never removes files from what is not a cluster (a 'fabric' that is not a registry).
+  const hasRegistry = dirs.registryState(dir) === 'yes';
+  let live = [];
+  if (hasRegistry) {
+    try {
+      live = snapshotOf(dir).processes.filter((p) => p.alive && p.pid !== process.pid);
+    } catch (e) {
+      // A damaged registry cannot say who uses it; --force removes it anyway.
+      if (!values.force) throw e;
+    }
   }
   if (live.length > 0 && !values.force) {
     const who = live.map((p) => `pid ${p.pid} (node ${p.node})`).join(', ');
-    throw failure(`${dir} is in use by ${live.length} live process(es): ${who}; stop them or use --force`);
+    throw failure(`${dir} is in use by ${live.length} live process(es): ${who}; stop them or use --force`, 'ERR_RSM_CLUSTER_IN_USE');
   }
-  // Only the simulator's own files: the registry and the segment memory.
-  const removed = [];
-  for (const name of fs.readdirSync(dir)) {
-    if (name !== 'fabric' && !/^seg-\d+-\d+\.mem$/.test(name)) continue;
-    fs.rmSync(path.join(dir, name), { force: true });
-    removed.push(name);
-  }
+  const removed = dirs.resetClusterFiles(dir);
   if (values.json) return out(JSON.stringify({ dir, removed, liveProcesses: live.map((p) => p.pid) }, null, 2));
   out(`reset ${dir}: removed ${removed.length} file(s)${live.length ? ` while ${live.length} live process(es) used it` : ''}`);
 }
 
 function simRun(args) {
-  const { values, positionals } = parse(args, { node: { type: 'string' }, dir: { type: 'string' } }, { allowPositionals: true });
+  const { values, positionals } = parse('sim run', args, { node: { type: 'string' }, dir: { type: 'string' } }, { allowPositionals: true });
   if (values.help) return out(HELP.sim);
   if (values.node === undefined) throw usageError('sim run needs --node N');
   if (!/^\d+$/.test(values.node) || Number(values.node) > 63) {
@@ -324,10 +281,40 @@ async function main(argv) {
     out(HELP.main);
     return 0;
   }
+  if (command === '-V' || command === '--version') {
+    out(require('../package.json').version);
+    return 0;
+  }
   const run = COMMANDS[command];
-  if (!run) throw usageError(`unknown command '${command}' (rsm --help lists them)`);
+  if (!run) {
+    if (rest.includes('--json')) jsonOutput = true;
+    throw usageError(`unknown command '${command}' (rsm --help lists them)`);
+  }
   const code = await run(rest);
   return typeof code === 'number' ? code : 0;
+}
+
+/**
+ * What to print for an error: one line for mistakes and configuration
+ * problems (any error that carries a code), a stack for anything else.
+ */
+function describeError(e) {
+  if (e instanceof CliError) return { code: e.code, message: e.message, exitCode: e.exitCode };
+  if (e && typeof e.code === 'string') {
+    let message = e.message;
+    // The facade's topology call does not say which setting is wrong; opening
+    // a controller does, in parentheses.
+    if (e.code === 'RSMERR_BAD_CONF' && !/\(/.test(message)) {
+      try {
+        loadFacade().getController('loopback').release();
+      } catch (detail) {
+        const why = /\((.*)\)$/.exec(detail.message);
+        if (why) message = `configuration error: ${why[1]}`;
+      }
+    }
+    return { code: e.code, message: message.split('\n')[0], exitCode: FAILURE };
+  }
+  return { code: 'ERR_RSM_INTERNAL', message: e && e.stack ? e.stack : String(e), exitCode: FAILURE };
 }
 
 main(process.argv.slice(2)).then(
@@ -335,13 +322,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e) => {
-    if (e instanceof CliError) {
-      process.stderr.write(`rsm: ${e.message}\n`);
-      if (e.exitCode === USAGE) process.stderr.write('Try rsm --help.\n');
-      process.exitCode = e.exitCode;
-    } else {
-      process.stderr.write(`rsm: ${e && e.stack ? e.stack : e}\n`);
-      process.exitCode = FAILURE;
-    }
+    const { code, message, exitCode } = describeError(e);
+    if (jsonOutput) out(JSON.stringify({ error: { code, message } }, null, 2));
+    else process.stderr.write(`rsm: ${message}\n`);
+    process.exitCode = exitCode;
   },
 );

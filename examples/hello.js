@@ -1,9 +1,11 @@
 'use strict';
 // Two nodes, two processes: node 1 exports a page and publishes it; node 2
-// (a child process) connects, reads it, writes a reply, and maps it.
+// (a child process, started with rsmapi/testing in node 1's cluster)
+// connects, reads it, writes a reply, and maps it. Exits non-zero when
+// either node fails.
 //   node examples/hello.js
-const { fork } = require('node:child_process');
-const rsm = require('..');
+const rsm = require('rsmapi');
+const { joinCluster } = require('rsmapi/testing');
 
 async function exporter() {
   const ctl = rsm.getController();
@@ -12,11 +14,15 @@ async function exporter() {
   const segmentId = await seg.publish({ accessList: [{ node: 2, permission: 0o666 }] });
   console.log(`node 1: published segment 0x${segmentId.toString(16)} (${rsm.backend().name} backend)`);
 
-  const child = fork(__filename, ['import', String(segmentId)], { env: { ...process.env, RSM_SIM_NODE: '2' } });
-  await new Promise((resolve) => child.once('exit', resolve));
-  console.log(`node 1: found "${Buffer.from(seg.bytes.subarray(100, 117)).toString()}" at offset 100`);
-  seg.destroy();
-  ctl.release();
+  const cluster = joinCluster(); // this process's cluster (RSM_SIM_DIR)
+  try {
+    // Throws when node 2 fails: its exit code, or the signal that killed it.
+    await cluster.run(2, __filename, { args: ['import', segmentId], echo: true }).result();
+    console.log(`node 1: found "${Buffer.from(seg.bytes.subarray(100, 117)).toString()}" at offset 100`);
+  } finally {
+    await cluster.stop(); // ends node 2 if it still runs
+    ctl.release(); // destroys the export too
+  }
 }
 
 async function importer(segmentId) {

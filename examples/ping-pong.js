@@ -3,8 +3,8 @@
 // it exports and signals; node 2 (a child process) wakes, reads the counter,
 // writes it back plus one and signals in turn. Node 1 times each round trip.
 //   node examples/ping-pong.js [round trips, default 1000]
-const { fork } = require('node:child_process');
-const rsm = require('..');
+const rsm = require('rsmapi');
+const { joinCluster } = require('rsmapi/testing');
 
 const PING = 0; // byte offsets in the segment: node 1 writes here,
 const PONG = 4; // node 2 answers here
@@ -13,15 +13,12 @@ const TIMEOUT = 5000; // ms; a peer that stops answering is an error, not a hang
 async function node1(rounds) {
   if (!(Number.isInteger(rounds) && rounds > 0)) throw new RangeError('the number of round trips must be a positive integer');
   const ctl = rsm.getController();
-  let child;
+  const cluster = joinCluster(); // node 2 runs in this process's cluster
   try {
     const seg = ctl.createExport(rsm.pageSize);
     const words = seg.view(Uint32Array);
     const segmentId = await seg.publish({ accessList: [{ node: 2, permission: 0o666 }] });
-    child = fork(__filename, ['node2', String(segmentId), String(rounds)], {
-      env: { ...process.env, RSM_SIM_NODE: '2' },
-    });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const node2 = cluster.run(2, __filename, { args: ['node2', segmentId, rounds], echo: true });
 
     // An export's signal reaches only the imports connected at the time, so
     // wait for node 2 to say it is connected before the first ping.
@@ -39,12 +36,11 @@ async function node1(rounds) {
       counter = words[PONG / 4];
     }
 
-    const code = await exited;
-    if (code !== 0) throw new Error(`node 2 exited with code ${code}`);
+    await node2.result(); // throws when node 2 failed
     times.sort((a, b) => a - b);
     console.log(`ping-pong: ${rounds} round trips, counter ${counter}, median ${times[times.length >> 1].toFixed(1)} µs`);
   } finally {
-    if (child && child.exitCode === null) child.kill(); // only after a failure
+    await cluster.stop(); // ends node 2 if it still runs (only after a failure)
     ctl.release(); // destroys the export too
   }
 }

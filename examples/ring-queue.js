@@ -15,8 +15,8 @@
 //   both free-running: the position in the ring is the index modulo CAPACITY;
 //   CONSUMER_WAITING / PRODUCER_WAITING: set by a side about to sleep.
 // A record is its length (32 bits), the bytes, and padding to 4 bytes.
-const { fork } = require('node:child_process');
-const rsm = require('..');
+const rsm = require('rsmapi');
+const { joinCluster } = require('rsmapi/testing');
 
 const [HEAD, TAIL, CONSUMER_WAITING, PRODUCER_WAITING] = [0, 1, 2, 3]; // word indices
 const DATA = 64; // byte offset of the ring in the segment
@@ -65,14 +65,13 @@ async function sleepUntil(ready, words, flag, segment) {
 async function consumer(count) {
   if (!(Number.isInteger(count) && count > 0)) throw new RangeError('the number of messages must be a positive integer');
   const ctl = rsm.getController();
-  let child;
+  const cluster = joinCluster(); // node 2 runs in this process's cluster
   try {
     const seg = ctl.createExport(rsm.pageSize);
     const words = seg.view(Uint32Array);
     const ring = seg.bytes.subarray(DATA, DATA + CAPACITY);
     const segmentId = await seg.publish({ accessList: [{ node: 2, permission: 0o666 }] });
-    child = fork(__filename, ['producer', String(segmentId), String(count)], { env: { ...process.env, RSM_SIM_NODE: '2' } });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const node2 = cluster.run(2, __filename, { args: ['producer', segmentId, count], echo: true });
 
     let tail = 0;
     let bytes = 0;
@@ -88,11 +87,10 @@ async function consumer(count) {
       if (Atomics.load(words, PRODUCER_WAITING)) seg.signal(); // there is room now
     }
 
-    const code = await exited;
-    if (code !== 0) throw new Error(`node 2 exited with code ${code}`);
+    await node2.result(); // throws when node 2 failed
     console.log(`ring-queue: ${count} messages, ${bytes} bytes through a ${CAPACITY}-byte ring, in order and intact (consumer slept ${waits} times)`);
   } finally {
-    if (child && child.exitCode === null) child.kill(); // only after a failure
+    await cluster.stop(); // ends node 2 if it still runs (only after a failure)
     ctl.release(); // destroys the export too
   }
 }

@@ -19,8 +19,8 @@
 // moves on only after the holder's "done", so at most one increment is ever
 // in flight. (A counter slot per node, summed by node 1, would also avoid
 // overlap, but then no word is shared.)
-const { fork } = require('node:child_process');
-const rsm = require('..');
+const rsm = require('rsmapi');
+const { joinCluster } = require('rsmapi/testing');
 
 const IMPORTERS = [2, 3, 4];
 const TURN = 0; // byte offsets in the segment: the turn number, written by node 1
@@ -34,18 +34,12 @@ const holder = (turn) => IMPORTERS[(turn - 1) % IMPORTERS.length];
 async function node1(increments) {
   if (!(Number.isInteger(increments) && increments > 0)) throw new RangeError('increments per node must be a positive integer');
   const ctl = rsm.getController();
-  const children = [];
+  const cluster = joinCluster(); // the importers run in this process's cluster
   try {
     const seg = ctl.createExport(rsm.pageSize);
     const words = seg.view(Uint32Array);
     const segmentId = await seg.publish({ accessList: IMPORTERS.map((node) => ({ node, permission: 0o666 })) });
-    const exits = IMPORTERS.map((node) => {
-      const child = fork(__filename, ['importer', String(segmentId), String(increments)], {
-        env: { ...process.env, RSM_SIM_NODE: String(node) },
-      });
-      children.push(child);
-      return new Promise((resolve) => child.once('exit', (code) => resolve({ node, code })));
-    });
+    const importers = IMPORTERS.map((node) => cluster.run(node, __filename, { args: ['importer', segmentId, increments], echo: true }));
 
     // Each importer signals once connected; signals are counted, not merged.
     for (const _ of IMPORTERS) await seg.waitForSignal({ timeout: TIMEOUT });
@@ -59,14 +53,12 @@ async function node1(increments) {
     words[TURN / 4] = STOP;
     seg.signal();
 
-    for (const { node, code } of await Promise.all(exits)) {
-      if (code !== 0) throw new Error(`node ${node} exited with code ${code}`);
-    }
+    await Promise.all(importers.map((n) => n.result())); // throws when an importer failed
     const total = words[COUNTER / 4];
     if (total !== turns) throw new Error(`counter is ${total}, expected ${turns}`);
     console.log(`shared-counter: ${IMPORTERS.length} nodes × ${increments} increments, counter ${total}`);
   } finally {
-    for (const child of children) if (child.exitCode === null) child.kill(); // only after a failure
+    await cluster.stop(); // ends the importers that still run (only after a failure)
     ctl.release(); // destroys the export too
   }
 }

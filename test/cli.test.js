@@ -2,7 +2,7 @@
 // The `rsm` command, run as a user runs it: a separate process, judged by
 // its exit code and output.
 const assert = require('node:assert/strict');
-const { spawnSync } = require('node:child_process');
+const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const rsm = require('..');
@@ -44,6 +44,67 @@ describe('the rsm command', () => {
         assert.match(r.stderr, message, `rsm ${args.join(' ')}`);
       }
     });
+  });
+
+  describe('messages', () => {
+    it('--version prints the package version', () => {
+      for (const flag of ['--version', '-V']) {
+        const r = cli([flag]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, `${require('../package.json').version}\n`);
+      }
+    });
+
+    /** One line on stderr, naming `what`, and no JavaScript stack. */
+    const oneLine = (r, what) => {
+      assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
+      assert.match(r.stderr, /^rsm: /);
+      assert.ok(r.stderr.includes(what), `${JSON.stringify(what)} named in ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    };
+
+    it('a mistake on the command line or in the environment is one line naming it, with no stack', () => {
+      const cases = [
+        [['segments', '--bogus'], {}, 2, '--bogus'],
+        [['frobnicate'], {}, 2, 'frobnicate'],
+        [['topology'], { RSM_SIM_NODE: 'abc' }, 1, 'RSM_SIM_NODE'],
+        [['topology'], { RSM_SIM_TOPOLOGY: '/nonexistent/topology' }, 1, 'RSM_SIM_TOPOLOGY'],
+        [['segments', '--dir', '/nonexistent/cluster'], {}, 1, '/nonexistent/cluster'],
+      ];
+      for (const [args, env, status, what] of cases) {
+        const r = cli(args, { env });
+        assert.equal(r.status, status, `rsm ${args.join(' ')}: ${r.stderr}`);
+        oneLine(r, what);
+        assert.equal(r.stdout, '');
+      }
+    });
+
+    it('with --json an error is a JSON object on stdout', () => {
+      const usage = cli(['segments', '--json', '--bogus']);
+      assert.equal(usage.status, 2);
+      assert.deepEqual(JSON.parse(usage.stdout), { error: { code: 'ERR_RSM_USAGE', message: "Unknown option '--bogus' (see rsm segments --help)" } });
+      const conf = cli(['topology', '--json'], { env: { RSM_SIM_NODE: 'abc' } });
+      assert.equal(conf.status, 1);
+      const { error } = JSON.parse(conf.stdout);
+      assert.equal(error.code, 'RSMERR_BAD_CONF');
+      assert.match(error.message, /RSM_SIM_NODE: 'abc' is not a node id/);
+      const none = cli(['segments', '--json', '--dir', '/nonexistent/cluster']);
+      assert.equal(none.status, 1);
+      assert.equal(JSON.parse(none.stdout).error.code, 'ERR_RSM_NO_CLUSTER');
+    });
+  });
+
+  it('backend: exits 1 when the backend RSM_BACKEND asks for cannot be used, saying why', () => {
+    for (const env of [{ RSM_BACKEND: 'native', RSM_LIBRARY: '/nonexistent/librsm.so' }, { RSM_BACKEND: 'bogus' }]) {
+      const text = cli(['backend'], { env });
+      assert.equal(text.status, 1, `${JSON.stringify(env)}: ${text.stdout}`);
+      assert.match(text.stdout, /^backend\s+none$/m);
+      assert.match(text.stderr, /^rsm: backend unavailable: .*(\/nonexistent\/librsm\.so|RSM_BACKEND=bogus)/);
+      const json = cli(['backend', '--json'], { env });
+      assert.equal(json.status, 1);
+      assert.equal(JSON.parse(json.stdout).name, 'none');
+    }
+    assert.equal(cli(['backend'], { env: { RSM_BACKEND: 'sim' } }).status, 0);
   });
 
   it('backend: reports what the facade reports, as a table and as JSON', () => {
@@ -199,6 +260,39 @@ describe('the rsm command', () => {
       } finally {
         await peer.stop();
       }
+    });
+
+    it('succeeds on a directory with no cluster in it, or none at all', () => {
+      for (const where of [dir, path.join(dir, 'not-made')]) {
+        const r = cli(['sim', 'reset', '--dir', where, '--json']);
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(JSON.parse(r.stdout), { dir: where, removed: [], liveProcesses: [] });
+      }
+      assert.deepEqual(fs.readdirSync(dir), []);
+    });
+
+    it('removes the doorbell FIFOs a killed process left, with the registry or without it', async () => {
+      const peer = await Peer.start({ node: 2, env: { RSM_SIM_DIR: dir } });
+      try {
+        await peer.call('getController', { name: CONTROLLER });
+        await peer.call('createExport', { size: PAGE });
+        await peer.call('publish', {});
+        await peer.call('startWait', { on: 'export' });
+      } finally {
+        await peer.stop({ signal: 'SIGKILL' });
+      }
+      const bells = fs.readdirSync(dir).filter((f) => f.startsWith('sig-'));
+      assert.ok(bells.length > 0 && bells.every((f) => fs.statSync(path.join(dir, f)).isFIFO()), `a doorbell is left: ${fs.readdirSync(dir)}`);
+      const r = cli(['sim', 'reset', '--dir', dir, '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout).removed.sort(), ['fabric', ...bells].sort());
+      assert.deepEqual(fs.readdirSync(dir), []);
+      // A stale doorbell with no registry beside it; a file that only looks like one stays.
+      execFileSync('mkfifo', [path.join(dir, 'sig-i3-7')]);
+      fs.writeFileSync(path.join(dir, 'sig-e1-1'), 'not a FIFO');
+      const again = cli(['sim', 'reset', '--dir', dir]);
+      assert.equal(again.status, 0, again.stderr);
+      assert.deepEqual(fs.readdirSync(dir), ['sig-e1-1']);
     });
 
     it('touches nothing in a directory that is not a simulated cluster', () => {

@@ -5,7 +5,6 @@
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const rsm = require('..');
 const { throwsRsm, rejectsRsm } = require('./support/expect');
@@ -13,21 +12,10 @@ const { CONTROLLER, PAGE, pattern, tracker } = require('./support/fixtures');
 const { Peer } = require('./support/peer-client');
 const { runChild } = require('./support/child');
 const { makeClusterDir, removeClusterDir, leftovers } = require('./support/cluster-dir');
+const { withTopology } = require('./support/nodes');
 
 const LOCAL = 1;
 const held = tracker();
-
-/** A topology file for the duration of `body(file)`. */
-async function withTopologyFile(lines, body) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsmapi-topo-'));
-  try {
-    const file = path.join(dir, 'topology');
-    fs.writeFileSync(file, `${lines.join('\n')}\n`);
-    return await body(file);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Runs `body` in a child that is `node` of the topology in `file`; returns its value or fails with its error. */
 function inChild(file, node, body) {
@@ -44,7 +32,7 @@ describe('driver rules', () => {
 
   describe('connect (§4.3)', () => {
     it('a remote importer reaches only segments published on its own interconnect: RSMERR_SEG_NOT_PUBLISHED', async () => {
-      await withTopologyFile(['node 1', 'node 2', 'controller 1 sci0', 'controller 1 sci1', 'controller 2 sci0',
+      await withTopology(['node 1', 'node 2', 'controller 1 sci0', 'controller 1 sci1', 'controller 2 sci0',
         'controller 2 sci1', 'link 1 sci0 2 sci0', 'link 1 sci1 2 sci1'], async (file) => {
         const peer = await Peer.start({ node: 2, env: { RSM_SIM_TOPOLOGY: file } });
         try {
@@ -79,7 +67,7 @@ describe('driver rules', () => {
     });
 
     it('no path to the node: RSMERR_INTERNAL_ERROR; a path that is down or cut: RSMERR_REMOTE_NODE_UNREACHABLE', async () => {
-      await withTopologyFile(['node 1', 'node 2', 'node 3', 'node 4', 'controller 1 sci0', 'controller 2 sci0',
+      await withTopology(['node 1', 'node 2', 'node 3', 'node 4', 'controller 1 sci0', 'controller 2 sci0',
         'controller 3 sci0', 'controller 4 sci1', 'link 1 sci0 2 sci0', 'link 1 sci0 3 sci0 state=4'], async (file) => {
         const value = inChild(file, 1, `${OUTCOME}
           const c = rsm.getController('sci0');
@@ -102,7 +90,7 @@ describe('driver rules', () => {
     });
 
     it('publish and republish naming a node the controller has no path to: RSMERR_INTERNAL_ERROR', async () => {
-      await withTopologyFile(['node 1', 'node 2', 'node 3', 'controller 1 sci0', 'controller 2 sci0', 'controller 3 sci0',
+      await withTopology(['node 1', 'node 2', 'node 3', 'controller 1 sci0', 'controller 2 sci0', 'controller 3 sci0',
         'link 1 sci0 2 sci0 state=1'], async (file) => {
         const value = inChild(file, 1, `${OUTCOME}
           const c = rsm.getController('sci0');
@@ -234,7 +222,7 @@ describe('driver rules', () => {
 
   describe('create and connect limits (§4.2)', () => {
     it('per-controller counts and totals are not enforced at create or connect', async () => {
-      await withTopologyFile(['node 1', `controller 1 sci0 max_export_segments=1 tot_export_segment_size=${PAGE} max_import_segments=1`],
+      await withTopology(['node 1', `controller 1 sci0 max_export_segments=1 tot_export_segment_size=${PAGE} max_import_segments=1`],
         async (file) => {
           const value = inChild(file, 1, `
             const c = rsm.getController('sci0');
@@ -249,7 +237,7 @@ describe('driver rules', () => {
 
   describe('topology (§4.9)', () => {
     it('names a remote controller after the local driver and the remote instance', async () => {
-      await withTopologyFile(['node 1', 'node 2', 'node 3', 'controller 1 sci0', 'controller 1 wrsm0', 'controller 2 wrsm2',
+      await withTopology(['node 1', 'node 2', 'node 3', 'controller 1 sci0', 'controller 1 wrsm0', 'controller 2 wrsm2',
         'controller 3 sci4', 'controller 3 sci0', 'link 1 sci0 2 wrsm2', 'link 1 sci0 3 sci0', 'link 1 wrsm0 3 sci4'], async (file) => {
         const value = inChild(file, 1, `return rsm.getTopology().controllers.map((c) => [c.name, c.remotes.map((r) => [r.node, r.name])]);`);
         assert.deepEqual(value, [['sci0', [[2, 'sci2'], [3, 'sci0']]], ['wrsm0', [[3, 'wrsm4']]]]);
@@ -262,7 +250,7 @@ describe('driver rules', () => {
     assert.ok(fs.existsSync(program), `${program} was not built`);
     const dir = makeClusterDir('rsmapi-c-');
     try {
-      await withTopologyFile(['node 1', 'node 2', 'node 3', 'controller 1 sci0', 'controller 1 sci1',
+      await withTopology(['node 1', 'node 2', 'node 3', 'controller 1 sci0', 'controller 1 sci1',
         `controller 1 sci5 max_export_segments=2 tot_export_segment_size=${3 * PAGE}`, 'controller 2 sci0',
         'controller 2 sci1', 'controller 2 sci5 max_import_segments=1', 'controller 3 wrsm7',
         'link 1 sci0 2 sci0', 'link 1 sci1 2 sci1', 'link 1 sci5 2 sci5', 'link 1 sci1 3 wrsm7 state=1'], async (file) => {

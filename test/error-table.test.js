@@ -16,6 +16,7 @@ const { CONTROLLER, PAGE, freshSegmentId, tracker } = require('./support/fixture
 const { Peer } = require('./support/peer-client');
 const { runChild } = require('./support/child');
 const { makeClusterDir, removeClusterDir, leftovers } = require('./support/cluster-dir');
+const { withTopology } = require('./support/nodes');
 
 const LOCAL = 1;
 const held = tracker();
@@ -27,16 +28,9 @@ async function published(options = {}, exportOptions = {}) {
   return { ctl, exp, id };
 }
 
-/** A snippet run in a child with its own topology file; returns its result. */
-function withTopology(text, body) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsmapi-topo-'));
-  try {
-    const file = path.join(dir, 'topology');
-    fs.writeFileSync(file, text);
-    return runChild(body, { RSM_SIM_TOPOLOGY: file });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+/** A snippet run in a child with its own topology file; resolves to its result. */
+function withTopologyChild(text, body) {
+  return withTopology(text, (file) => runChild(body, { RSM_SIM_TOPOLOGY: file }));
 }
 
 function childFailed(result, code, syscall) {
@@ -141,8 +135,8 @@ const TABLE = [
     throwsRsm(() => imp.map({ length: 0 }), 'RSMERR_BAD_LENGTH', 'rsm_memseg_import_map');
     throwsRsm(() => imp.map({ offset: PAGE, length: 4 * PAGE }), 'RSMERR_BAD_LENGTH', 'rsm_memseg_import_map');
   }],
-  ['RSMERR_BAD_LENGTH', 'rsm_memseg_export_create', 'over the controller\'s maximum segment size', () => {
-    const r = withTopology(`node 1\ncontroller 1 sci0 max_export_segment_size=${PAGE}\n`,
+  ['RSMERR_BAD_LENGTH', 'rsm_memseg_export_create', 'over the controller\'s maximum segment size', async () => {
+    const r = await withTopologyChild(`node 1\ncontroller 1 sci0 max_export_segment_size=${PAGE}\n`,
       `const c = rsm.getController('sci0'); c.createExport(${2 * PAGE});`);
     childFailed(r, 'RSMERR_BAD_LENGTH', 'rsm_memseg_export_create');
   }],
@@ -204,8 +198,8 @@ const TABLE = [
     const exp = held.add(ctl.createExport(PAGE));
     throwsRsm(() => exp.rebind(), 'RSMERR_REBIND_NOT_ALLOWED', 'rsm_memseg_export_rebind');
   }],
-  ['RSMERR_INSUFFICIENT_RESOURCES', 'rsm_memseg_export_publish', 'over the interconnect\'s segment count or bytes', () => {
-    const r = withTopology(`node 1\ncontroller 1 sci0 max_export_segments=2 tot_export_segment_size=${3 * PAGE}\n`,
+  ['RSMERR_INSUFFICIENT_RESOURCES', 'rsm_memseg_export_publish', 'over the interconnect\'s segment count or bytes', async () => {
+    const r = await withTopologyChild(`node 1\ncontroller 1 sci0 max_export_segments=2 tot_export_segment_size=${3 * PAGE}\n`,
       `const c = rsm.getController('sci0'); await c.createExport(${PAGE}).publish();
        const codes = [];
        for (const size of [${3 * PAGE}, ${PAGE}, ${PAGE}]) {
@@ -217,20 +211,18 @@ const TABLE = [
     assert.deepEqual(r.value, [refused, 'ok', refused], 'over the total bytes, within both, over the count');
   }],
   ['RSMERR_INSUFFICIENT_RESOURCES', 'rsm_memseg_import_connect', 'over the interconnect\'s import count', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsmapi-topo-'));
-    const file = path.join(dir, 'topology');
-    fs.writeFileSync(file, 'node 1\nnode 2\ncontroller 1 sci0 max_import_segments=1\ncontroller 2 sci0\nlink 1 sci0 2 sci0\n');
-    const peer = await Peer.start({ node: 2, env: { RSM_SIM_TOPOLOGY: file } });
-    try {
-      await peer.call('getController', { name: CONTROLLER });
-      const [a, b] = await peer.call('publishMany', { size: PAGE, lists: [[], []] });
-      const r = runChild(`const c = rsm.getController('sci0'); await c.connect(2, ${a}); await c.connect(2, ${a});
-        await c.connect(2, ${b});`, { RSM_SIM_TOPOLOGY: file });
-      childFailed(r, 'RSMERR_INSUFFICIENT_RESOURCES', 'rsm_memseg_import_connect');
-    } finally {
-      await peer.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await withTopology('node 1\nnode 2\ncontroller 1 sci0 max_import_segments=1\ncontroller 2 sci0\nlink 1 sci0 2 sci0\n', async (file) => {
+      const peer = await Peer.start({ node: 2, env: { RSM_SIM_TOPOLOGY: file } });
+      try {
+        await peer.call('getController', { name: CONTROLLER });
+        const [a, b] = await peer.call('publishMany', { size: PAGE, lists: [[], []] });
+        const r = runChild(`const c = rsm.getController('sci0'); await c.connect(2, ${a}); await c.connect(2, ${a});
+          await c.connect(2, ${b});`, { RSM_SIM_TOPOLOGY: file });
+        childFailed(r, 'RSMERR_INSUFFICIENT_RESOURCES', 'rsm_memseg_import_connect');
+      } finally {
+        await peer.stop();
+      }
+    });
   }],
   ['RSMERR_INSUFFICIENT_MEM', 'rsm_memseg_export_create', 'no exportable memory left on the node', () => {
     const ctl = held.add(rsm.getController(CONTROLLER));
@@ -251,8 +243,8 @@ const TABLE = [
     imp.barrier.destroy();
     throwsRsm(() => imp.read(0, 1), 'RSMERR_BARRIER_UNINITIALIZED', 'rsm_memseg_import_get');
   }],
-  ['RSMERR_REMOTE_NODE_UNREACHABLE', 'rsm_memseg_import_connect', 'a path that is down', () => {
-    const r = withTopology('node 1\nnode 2\ncontroller 1 sci0\ncontroller 2 sci0\nlink 1 sci0 2 sci0 state=1\n',
+  ['RSMERR_REMOTE_NODE_UNREACHABLE', 'rsm_memseg_import_connect', 'a path that is down', async () => {
+    const r = await withTopologyChild('node 1\nnode 2\ncontroller 1 sci0\ncontroller 2 sci0\nlink 1 sci0 2 sci0 state=1\n',
       "await rsm.getController('sci0').connect(2, 0x400000);");
     childFailed(r, 'RSMERR_REMOTE_NODE_UNREACHABLE', 'rsm_memseg_import_connect');
   }],

@@ -3,18 +3,19 @@
 // in a cluster directory of its own, on the backend this run uses.
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 const { makeClusterDir, removeClusterDir, leftovers } = require('./support/cluster-dir');
 
 const examples = path.join(__dirname, '..', 'examples');
 
 /** Runs an example to its end; resolves to { code, lines } (stdout lines). */
-function run(name, args, dir) {
+function run(name, args, dir, { env = {}, nodeArgs = [] } = {}) {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(examples, name), ...args],
-      { env: { ...process.env, RSM_SIM_DIR: dir, RSM_SIM_NODE: '1' }, timeout: 30000 },
+      [...nodeArgs, path.resolve(examples, name), ...args],
+      { env: { ...process.env, RSM_SIM_DIR: dir, RSM_SIM_NODE: '1', ...env }, timeout: 60000 },
       (error, stdout, stderr) => {
         resolve({ code: error ? error.code ?? error.signal : 0, lines: stdout.trim().split('\n'), stdout, stderr });
       },
@@ -77,6 +78,34 @@ describe('examples', () => {
     assert.equal(Number(m[2]), bytes);
     // So the data went round the ring many times: records split at its end were read back intact.
     assert.ok(bytes > 10 * 2048);
+  });
+
+  it('hello.js exits non-zero, naming node 2, when node 2 fails', async () => {
+    const failNode2 = path.join(dir, 'fail-node-2.js');
+    fs.writeFileSync(failNode2, "if (process.env.RSM_SIM_NODE === '2') process.exit(3);\n");
+    const r = await run('hello.js', [], dir, { env: { NODE_OPTIONS: `--require ${failNode2}` } });
+    fs.rmSync(failNode2);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /node 2 exited with code 3/);
+    assert.doesNotMatch(r.stdout, /node 1: found/);
+    assert.deepEqual(leftovers(dir), []);
+  });
+
+  it('test-with-mocha.js: the mocha example of testing a cluster application passes', async function () {
+    this.timeout(120000);
+    const mocha = require.resolve('mocha/bin/mocha.js');
+    const r = await run(mocha, ['--no-config', '--reporter', 'dot', path.join(examples, 'test-with-mocha.js')], dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /3 passing/);
+    assert.doesNotMatch(r.stdout, /failing|pending/);
+  });
+
+  it('test-with-node-test.js: the node:test example of testing a cluster application passes', async function () {
+    this.timeout(120000);
+    const r = await run('test-with-node-test.js', [], dir, { nodeArgs: ['--test', '--test-reporter=tap'] });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^# pass 3$/m);
+    assert.match(r.stdout, /^# fail 0$/m);
   });
 
   it('an example given a bad argument exits non-zero and leaves nothing behind', async () => {

@@ -6,12 +6,11 @@
 // memory after SIGKILL. Each through the facade (peer processes) and in C
 // (test/c/memory_peer.c linked against librsmsim.so).
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const readline = require('node:readline');
 const rsm = require('..');
 const { Peer } = require('./support/peer-client');
+const { lineProgram } = require('./support/nodes');
 const { runChild } = require('./support/child');
 const { makeClusterDir, sharedClusterEnv, removeClusterDir, shmRoot } = require('./support/cluster-dir');
 
@@ -20,48 +19,31 @@ const program = path.join(process.env.RSMAPI_TEST_C_PROGRAMS || path.join(__dirn
 const code = (name) => rsm.codes[name];
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-/** test/c/memory_peer.c in its own process: one command, one answer line. */
+/** test/c/memory_peer.c in its own process (test/support/nodes.js): one command, one answer line. */
 class CPeer {
   /** `env` adds to this process's environment; { exact: true } makes it the whole of it. */
   static async start(env, { exact = false } = {}) {
-    const child = spawn(program, [], { env: exact ? env : { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
-    const p = new CPeer(child);
-    const first = await p.#next();
+    const p = new CPeer(lineProgram(program, [], env, { exact }));
+    const first = await p.#node.line();
     assert.match(first, /^ready \d+$/);
     return p;
   }
 
-  #child;
-  #lines = [];
-  #waiters = [];
+  #node;
   exited;
 
-  constructor(child) {
-    this.#child = child;
-    this.exited = new Promise((resolve) => child.once('exit', (c, s) => resolve({ code: c, signal: s })));
-    readline.createInterface({ input: child.stdout }).on('line', (l) => {
-      const w = this.#waiters.shift();
-      if (w) w(l);
-      else this.#lines.push(l);
-    });
-    this.exited.then(() => {
-      for (const w of this.#waiters.splice(0)) w('exited');
-    });
+  constructor(node) {
+    this.#node = node;
+    this.exited = node.exited;
   }
 
   get pid() {
-    return this.#child.pid;
+    return this.#node.pid;
   }
 
-  #next() {
-    if (this.#lines.length) return Promise.resolve(this.#lines.shift());
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  /** Sends a command; resolves with its answer line. */
+  /** Sends a command; resolves with its answer line ('exited' if the program ended first). */
   cmd(line) {
-    this.#child.stdin.write(`${line}\n`);
-    return this.#next();
+    return this.#node.ask(line).catch(() => 'exited');
   }
 
   /** The value of an "ok <n>" answer; throws on anything else. */
@@ -73,8 +55,7 @@ class CPeer {
   }
 
   async stop(signal = 'SIGTERM') {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill(signal);
-    return this.exited;
+    return this.#node.stop({ signal });
   }
 }
 
@@ -433,8 +414,11 @@ describe('segment memory: who may reach it, and how it is shared', function () {
     it('a few hundred kills of processes churning create/publish/connect/rebind/destroy leave only the registry', async function () {
       this.timeout(90000);
       const dir = dirOf('rsmapi-churn-');
-      const shmBefore = new Set(fs.readdirSync('/dev/shm'));
-      const env = { RSM_SIM_DIR: dir, RSM_SIM_NODE: '1' };
+      // The churning processes' temp dir is one of this test's own, so what
+      // they might leave outside the cluster directory is seen there, and
+      // nothing else on the machine is looked at.
+      const tmp = dirOf('rsmapi-churn-tmp-');
+      const env = { RSM_SIM_DIR: dir, RSM_SIM_NODE: '1', TMPDIR: tmp };
       const started = Date.now();
       let kills = 0;
       let seed = 1;
@@ -454,7 +438,7 @@ describe('segment memory: who may reach it, and how it is shared', function () {
         { ...env, RSM_BACKEND: 'sim' },
       );
       const orphans = fs.readdirSync(dir).filter((f) => f !== 'fabric');
-      const shmOrphans = fs.readdirSync('/dev/shm').filter((f) => !shmBefore.has(f) && /seg-|rsmsim/.test(f));
+      const shmOrphans = fs.readdirSync(tmp);
       console.log(`      churn: ${kills} kills, ${orphans.length + shmOrphans.length} orphans`);
       assert.ok(kills >= 100, `only ${kills} kills`);
       assert.deepEqual(orphans, []);

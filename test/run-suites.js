@@ -6,6 +6,12 @@
 // of this invocation lives under one private root (RSMAPI_TEST_ROOT), which
 // must be empty at the end: the check looks only at what this run made, so
 // other programs using /dev/shm, or a second run at once, cannot fail it.
+// A run started by another run (RSMAPI_TEST_ROOT set) makes its root inside
+// the outer one.
+//
+//   node test/run-suites.js [mocha options] [test files]
+// Test files given replace the configured spec. RSMAPI_TEST_BACKENDS=sim
+// (or native) runs one backend only.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -16,16 +22,25 @@ const root = path.join(__dirname, '..');
 // RSMAPI_TEST_SIM_LIBRARY: another build of it (scripts/sanitize.sh).
 const simLibrary = process.env.RSMAPI_TEST_SIM_LIBRARY || path.join(root, 'build', 'Release', 'librsmsim.so');
 const runs = [
-  { label: 'simulator backend', env: { RSM_BACKEND: 'sim' } },
-  { label: 'native backend over librsmsim.so', env: { RSM_BACKEND: 'native', RSM_LIBRARY: simLibrary } },
-];
+  { label: 'simulator backend', backend: 'sim', env: { RSM_BACKEND: 'sim' } },
+  { label: 'native backend over librsmsim.so', backend: 'native', env: { RSM_BACKEND: 'native', RSM_LIBRARY: simLibrary } },
+].filter((r) => !process.env.RSMAPI_TEST_BACKENDS || process.env.RSMAPI_TEST_BACKENDS.split(',').includes(r.backend));
 
 const mochaBin = require.resolve('mocha/bin/mocha.js');
-const extraArgs = process.argv.slice(2);
+// mocha adds files named on its command line to the configured spec; to run
+// only those, the configuration is passed without its spec.
+const files = process.argv.slice(2).filter((a) => !a.startsWith('-') && a.endsWith('.js'));
+const options = process.argv.slice(2).filter((a) => !files.includes(a));
+let extraArgs = options;
+if (files.length > 0) {
+  const config = JSON.parse(fs.readFileSync(path.join(root, '.mocharc.json'), 'utf8'));
+  extraArgs = ['--no-config', ...[config.require].flat().flatMap((r) => ['--require', r]), '--timeout', String(config.timeout),
+    '--reporter', config.reporter, ...options, ...files];
+}
 const totals = { passes: 0, failures: 0, pending: 0 };
 const problems = [];
 
-const testRoot = fs.mkdtempSync(path.join(systemShmRoot(), 'rsmapi-run-'));
+const testRoot = fs.mkdtempSync(path.join(process.env.RSMAPI_TEST_ROOT || systemShmRoot(), 'rsmapi-run-'));
 // Importers in child processes may run under other uids and must reach the
 // cluster directories below.
 fs.chmodSync(testRoot, 0o755);

@@ -5,81 +5,22 @@
 // descriptors that report only POLLRDNORM. Each at the C level (a C program
 // against librsmsim.so) and through the facade.
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const rsm = require('..');
 const { rejectsRsm } = require('./support/expect');
 const { CONTROLLER, PAGE, freshSegmentId, tracker } = require('./support/fixtures');
 const { Peer } = require('./support/peer-client');
+const { lineProgram, withTopology } = require('./support/nodes');
 
 const program = path.join(process.env.RSMAPI_TEST_C_PROGRAMS || path.join(__dirname, '..', 'build', 'Release'), 'rsm_c_signal_delivery');
 const root = path.join(__dirname, '..');
 const POLLIN = 0x1;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** A child process driven by lines: send() writes one, line() waits for the next one printed. */
-class LineChild {
-  constructor(command, args, env) {
-    this.child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.lines = [];
-    this.waiting = [];
-    this.stderr = '';
-    let partial = '';
-    this.child.stdout.setEncoding('utf8');
-    this.child.stdout.on('data', (chunk) => {
-      partial += chunk;
-      let nl;
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const line = partial.slice(0, nl);
-        partial = partial.slice(nl + 1);
-        const w = this.waiting.shift();
-        if (w) w.resolve(line);
-        else this.lines.push(line);
-      }
-    });
-    this.child.stderr.setEncoding('utf8');
-    this.child.stderr.on('data', (chunk) => {
-      this.stderr += chunk;
-    });
-    this.exited = new Promise((resolve) => {
-      this.child.on('exit', (code, signal) => {
-        for (const w of this.waiting.splice(0)) w.reject(new Error(`exited (${code} ${signal}) before printing; stderr: ${this.stderr}`));
-        resolve({ code, signal });
-      });
-    });
-  }
-
-  line() {
-    if (this.lines.length > 0) return Promise.resolve(this.lines.shift());
-    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
-  }
-
-  send(text) {
-    this.child.stdin.write(`${text}\n`);
-  }
-
-  async ask(text) {
-    this.send(text);
-    return this.line();
-  }
-
-  kill(signal) {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-  }
-
-  async stop() {
-    this.kill('SIGCONT');
-    this.child.stdin.end();
-    const timer = setTimeout(() => this.kill('SIGKILL'), 10000);
-    const r = await this.exited;
-    clearTimeout(timer);
-    return r;
-  }
-}
-
-const cProgram = (args, env) => new LineChild(program, args, env);
+// Line-driven node processes (test/support/nodes.js): line() waits for the
+// next line printed, write()/ask() send one; stop() closes stdin and waits.
+const cProgram = (args, env) => lineProgram(program, args, env);
 
 /** A node process running `body` (an async function body given rsm, say(line) and next() for the next stdin line). */
 function nodeChild(body, env) {
@@ -105,7 +46,7 @@ function nodeChild(body, env) {
       () => { process.stdin.destroy(); },
       (e) => { say('error ' + (e.code || '') + ' ' + e.message); process.exitCode = 1; process.stdin.destroy(); },
     );`;
-  return new LineChild(process.execPath, ['-e', script], env);
+  return lineProgram(process.execPath, ['-e', script], env);
 }
 
 describe('signal delivery: no wake-up lost (docs/semantics.md §5.6)', function () {
@@ -113,7 +54,7 @@ describe('signal delivery: no wake-up lost (docs/semantics.md §5.6)', function 
   const held = tracker();
   const children = [];
   afterEach(async () => {
-    for (const c of children.splice(0)) await c.stop();
+    for (const c of children.splice(0)) await c.stop({ signal: null });
     held.release();
   });
 
@@ -183,7 +124,7 @@ describe('signal delivery: no wake-up lost (docs/semantics.md §5.6)', function 
       if (how === 'stopped') {
         await sleep(1000);
         receiver.kill('SIGCONT');
-        receiver.send('go');
+        receiver.write('go');
       }
       assert.equal(await receiver.line(), `woke ${N} of ${N} waiters, took ${N * ROUNDS} events, 0 extra`);
       assert.equal((await receiver.exited).code, 0, receiver.stderr);
@@ -267,25 +208,17 @@ describe('a signal wait on an import whose connection is torn down (docs/semanti
       await exporter.exited;
       assert.equal(await importer.ask('wait 1 300'), String(rsm.codes.RSMERR_TIMEOUT));
     } finally {
-      if (importer) await importer.stop();
-      await exporter.stop();
+      if (importer) await importer.stop({ signal: null });
+      await exporter.stop({ signal: null });
     }
   });
 });
 
 describe('export-side posts count one event per importing (node, controller) connection (docs/semantics.md §4.8)', function () {
   this.timeout(60000);
-  let topology;
-  before(() => {
-    topology = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rsm-topo-')), 'topology');
-    fs.writeFileSync(
-      topology,
-      ['node 1', 'node 2', 'controller 1 sci0', 'controller 2 sci0', 'controller 2 sci1', 'link 1 sci0 2 sci0', 'link 1 sci0 2 sci1', ''].join('\n'),
-    );
-  });
-  after(() => fs.rmSync(path.dirname(topology), { recursive: true, force: true }));
+  const LINES = ['node 1', 'node 2', 'controller 1 sci0', 'controller 2 sci0', 'controller 2 sci1', 'link 1 sci0 2 sci0', 'link 1 sci0 2 sci1'];
 
-  it('in C: importers through two controllers see 2 per post; a torn-down handle not yet disconnected is still counted', async () => {
+  it('in C: importers through two controllers see 2 per post; a torn-down handle not yet disconnected is still counted', () => withTopology(LINES, async (topology) => {
     const env = { RSM_SIM_TOPOLOGY: topology };
     const id = freshSegmentId();
     const exporter = cProgram(['export', String(id)], { ...env, RSM_SIM_NODE: '1' });
@@ -305,12 +238,12 @@ describe('export-side posts count one event per importing (node, controller) con
       assert.equal(await exporter.ask('post 2'), 'ok');
       assert.equal(await importer.ask('count'), '2 2 2 2');
     } finally {
-      if (importer) await importer.stop();
-      await exporter.stop();
+      if (importer) await importer.stop({ signal: null });
+      await exporter.stop({ signal: null });
     }
-  });
+  }));
 
-  it('through the facade: the same counts', async () => {
+  it('through the facade: the same counts', () => withTopology(LINES, async (topology) => {
     const env = { RSM_SIM_TOPOLOGY: topology };
     const id = freshSegmentId();
     const exporter = cProgram(['export', String(id)], { ...env, RSM_SIM_NODE: '1' });
@@ -349,13 +282,13 @@ describe('export-side posts count one event per importing (node, controller) con
       assert.equal(await importer.ask('connect sci0'), 'ok');
       assert.equal(await exporter.ask('post 1'), 'ok');
       assert.equal(await importer.ask('count'), '1 1 1 1');
-      importer.send('quit');
+      importer.write('quit');
       assert.equal((await importer.exited).code, 0, importer.stderr);
     } finally {
-      if (importer) await importer.stop();
-      await exporter.stop();
+      if (importer) await importer.stop({ signal: null });
+      await exporter.stop({ signal: null });
     }
-  });
+  }));
 });
 
 describe('poll descriptors report only POLLRDNORM (docs/semantics.md §4.8)', () => {

@@ -1,7 +1,8 @@
 'use strict';
-// Starts a peer node process (peer.js) and calls operations in it.
-const { fork } = require('node:child_process');
+// Starts a peer node process (peer.js) through rsmapi/testing and calls
+// operations in it.
 const path = require('node:path');
+const { cluster } = require('./nodes');
 
 class PeerError extends Error {
   constructor(remote) {
@@ -12,10 +13,7 @@ class PeerError extends Error {
 
 class Peer {
   static async start({ node, env = {} } = {}) {
-    const child = fork(path.join(__dirname, 'peer.js'), [], {
-      env: { ...process.env, RSM_SIM_NODE: String(node), ...env },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const child = cluster().run(node, path.join(__dirname, 'peer.js'), { env, echo: true });
     const peer = new Peer(child);
     await peer.#ready;
     return peer;
@@ -29,16 +27,13 @@ class Peer {
 
   constructor(child) {
     this.#child = child;
-    this.#ready = new Promise((resolve, reject) => {
-      child.once('message', (m) => (m && m.ready ? resolve() : reject(new Error('peer did not start'))));
-      child.once('error', reject);
+    this.#ready = child.message().then((m) => {
+      if (!(m && m.ready)) throw new Error('peer did not start');
     });
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        for (const { reject } of this.#pending.values()) reject(new Error(`peer exited (${code ?? signal})`));
-        this.#pending.clear();
-        resolve({ code, signal });
-      });
+    this.exited = child.exited.then(({ code, signal }) => {
+      for (const { reject } of this.#pending.values()) reject(new Error(`peer exited (${code ?? signal})`));
+      this.#pending.clear();
+      return { code, signal };
     });
     child.on('message', (m) => {
       const waiter = this.#pending.get(m.id);
@@ -57,7 +52,7 @@ class Peer {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#child.send({ id, op, args });
+      this.#child.post({ id, op, args });
     });
   }
 
@@ -66,9 +61,7 @@ class Peer {
    * { signal: 'SIGKILL' } it dies without a word, as a crash would.
    */
   async stop({ signal = 'SIGTERM' } = {}) {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) {
-      this.#child.kill(signal);
-    }
+    this.#child.kill(signal);
     return this.exited;
   }
 }
