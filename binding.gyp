@@ -167,6 +167,27 @@
       "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
     },
     {
+      # The simulator's own C self-test and a multi-process stress, run by
+      # test/sim-c-programs.test.js (test/c/).
+      "target_name": "rsm_c_sim_selftest",
+      "type": "executable",
+      "dependencies": ["rsmsim"],
+      "sources": ["test/c/sim_selftest.c"],
+      "include_dirs": ["src-native/abi"],
+      "cflags": ["-std=c11"],
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
+    },
+    {
+      "target_name": "rsm_c_sim_stress",
+      "type": "executable",
+      "dependencies": ["rsmsim"],
+      "sources": ["test/c/sim_stress.c"],
+      "include_dirs": ["src-native/abi"],
+      "cflags": ["-std=c11"],
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"],
+      "libraries": ["-lpthread"]
+    },
+    {
       # Where the registry keeps what, for the tests that damage it (test/c/).
       "target_name": "rsm_registry_layout",
       "type": "executable",

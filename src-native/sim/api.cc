@@ -1,5 +1,5 @@
 // The 42 librsm entry points. Each checks its arguments in the library's
-// order (spec section 4) and hands the rest to the concept that implements
+// order (docs/semantics.md §4) and hands the rest to the concept that implements
 // it. Where the real library would dereference a NULL or foreign pointer,
 // the natural error code is returned instead of crashing.
 #include <stdlib.h>

@@ -141,7 +141,7 @@ int DriverMap(ImportRec* seg, int prot, off_t offset, size_t length, void* hint,
 // The driver's part of connect, under the registry lock: find the published
 // segment, apply the ACL and user checks, enter the import and bump its
 // generation. The memory comes afterwards, from the exporter.
-int ConnectLocked(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node_id_t node, rsm_memseg_id_t segid,
+int ConnectInRegistry(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node_id_t node, rsm_memseg_id_t segid,
                   rsm_permission_t perm, ImportRec* rec, uint32_t* index_out, uint32_t* export_out, uint32_t* mode_out, uint64_t* serial_out,
                   uint64_t* offset_out, uint64_t* length_out) {
   FabricLock lock(*f);
@@ -226,7 +226,7 @@ int ConnectLocked(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node
 
 // Asks the exporting process for its memory; it decides again from its own
 // records, and what it grants (mode and descriptor) is what the import gets.
-// On refusal the import entry made by ConnectLocked is freed.
+// On refusal the import entry made by ConnectInRegistry is freed.
 int ObtainMemory(Fabric* f, ImportRec* rec, uint32_t index, uint32_t export_index, uint32_t node,
                  rsm_permission_t perm, uint32_t* mode, uint64_t* offset, uint64_t* length) {
   Grant g = FetchMemory(rec->export_pid, rec->export_key, export_index, rec->export_inc, node, perm);
@@ -273,7 +273,7 @@ int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid
   uint64_t serial = 0, file_offset = 0, length = 0;
   // Never release the record while holding the registry lock: releasing
   // takes the process mutex, which is held elsewhere around registry calls.
-  rc = ConnectLocked(f, ctlr, path, node, segid, perm, rec, &index, &export_index, &mode, &serial, &file_offset,
+  rc = ConnectInRegistry(f, ctlr, path, node, segid, perm, rec, &index, &export_index, &mode, &serial, &file_offset,
                          &length);
   if (rc == RSM_SUCCESS) rc = ObtainMemory(f, rec, index, export_index, ctlr->node, perm, &mode, &file_offset, &length);
   if (rc != RSM_SUCCESS) {
