@@ -27,7 +27,8 @@
     }]
   ],
   "target_defaults": {
-    "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter"],
+    # An ignored [[nodiscard]] result (the simulator's Fabric::Get) is an error.
+    "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror=unused-result"],
     "cflags_cc": ["-std=c++17"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
     "cflags!": ["-fno-exceptions"],
@@ -186,6 +187,17 @@
       "cflags": ["-std=c11"],
       "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"],
       "libraries": ["-lpthread"]
+    },
+    {
+      # A library with the RSMAPI and none of the simulator's extensions, as
+      # a real librsm is (test/c/).
+      "target_name": "rsm_plain_librsm",
+      "type": "shared_library",
+      "product_extension": "so",
+      "sources": ["test/c/plain_librsm.cc"],
+      "include_dirs": ["src-native/abi"],
+      "cflags_cc": ["-fvisibility=hidden"],
+      "target_conditions": [["test_programs==0", {"type": "none", "sources=": []}]]
     },
     {
       # Where the registry keeps what, for the tests that damage it (test/c/).

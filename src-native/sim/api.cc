@@ -11,7 +11,6 @@
 #include "controller.h"
 #include "export.h"
 #include "fabric.h"
-#include "faults.h"
 #include "import.h"
 #include "liveness_watch.h"
 #include "local_memory.h"
@@ -279,52 +278,4 @@ RSMSIM_API(int, rsm_free_localmemory_handle)
 
 RSMSIM_API(int, rsm_get_segmentid_range)(const char* appid, rsm_memseg_id_t* baseid, uint32_t* length) {
   return SegmentIdRange(appid, baseid, length);
-}
-
-// ---- simulator extensions ----
-
-extern "C" RSMSIM_VISIBLE const char* rsmsim_ext_config_error(void) { return Fabric::OpenError(); }
-
-extern "C" RSMSIM_VISIBLE int rsmsim_ext_local_node(void) {
-  const Config& c = GetConfig();
-  return c.error.empty() ? static_cast<int>(c.node) : -1;
-}
-
-extern "C" RSMSIM_VISIBLE const char* rsmsim_ext_cluster_dir(void) {
-  const Config& c = GetConfig();
-  return c.error.empty() ? c.dir.c_str() : "";
-}
-
-namespace {
-
-long CopyOut(const std::string& text, char* buf, size_t len) {
-  if (buf && len > 0) {
-    size_t n = text.size() < len - 1 ? text.size() : len - 1;
-    memcpy(buf, text.data(), n);
-    buf[n] = '\0';
-  }
-  return static_cast<long>(text.size());
-}
-
-}  // namespace
-
-extern "C" RSMSIM_VISIBLE int rsmsim_ext_fault(const char* name, int node, long long value, char* why,
-                                               size_t why_len) {
-  std::string error;
-  int rc = RSMERR_BAD_ARGS_ERRORS;
-  if (!name) error = "no fault named";
-  else if (node < 0) error = "node " + std::to_string(node) + " is not a node id (0..63)";
-  else if (value < 0) error = std::string(name) + ": negative value " + std::to_string(value);
-  else rc = InjectFault(name, static_cast<uint32_t>(node), static_cast<uint64_t>(value), &error);
-  if (rc != RSM_SUCCESS && why) CopyOut(error, why, why_len);
-  return rc;
-}
-
-extern "C" RSMSIM_VISIBLE long rsmsim_ext_list_faults(char* buf, size_t len) {
-  std::string error;
-  if (!Fabric::Get(&error)) {
-    CopyOut(error, buf, len);
-    return -1;
-  }
-  return CopyOut(FaultsJson(), buf, len);
 }

@@ -15,11 +15,11 @@
 #include <mutex>
 #include <sstream>
 
+#include "limits.h"
+
 namespace rsmsim {
 
 namespace {
-
-constexpr uint32_t kMaxConfigNode = 63;
 
 rsmapi_controller_attr_t DefaultAttr() {
   rsmapi_controller_attr_t a{};
@@ -122,7 +122,7 @@ bool ParseTopologyFile(const std::string& path, Topology* out, std::string* erro
   };
   auto parse_node = [&](const std::string& s, uint32_t* id) {
     uint64_t v;
-    if (!ParseU64(s, &v) || v > kMaxConfigNode) return false;
+    if (!ParseU64(s, &v) || v > kMaxNodeId) return false;
     *id = static_cast<uint32_t>(v);
     return true;
   };
@@ -136,7 +136,7 @@ bool ParseTopologyFile(const std::string& path, Topology* out, std::string* erro
     if (w.empty()) continue;
     if (w[0] == "node") {
       uint32_t id;
-      if (w.size() != 2 || !parse_node(w[1], &id)) return fail("expected: node <0..63>");
+      if (w.size() != 2 || !parse_node(w[1], &id)) return fail(std::string("expected: node <") + kNodeIds + ">");
       if (find_node(id)) return fail("node " + w[1] + " declared twice");
       NodeDesc n;
       n.id = id;
@@ -279,8 +279,8 @@ Config LoadConfig() {
   const char* node = getenv("RSM_SIM_NODE");
   if (node) {
     uint64_t v;
-    if (!ParseU64(node, &v) || v > kMaxConfigNode || (node[0] == '0' && (node[1] == 'x' || node[1] == 'X'))) {
-      c.error = std::string("RSM_SIM_NODE: '") + node + "' is not a node id (decimal 0..63)";
+    if (!ParseU64(node, &v) || v > kMaxNodeId || (node[0] == '0' && (node[1] == 'x' || node[1] == 'X'))) {
+      c.error = std::string("RSM_SIM_NODE: '") + node + "' is not a node id (decimal " + kNodeIds + ")";
       return c;
     }
     c.node = static_cast<uint32_t>(v);

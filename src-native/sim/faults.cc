@@ -9,13 +9,10 @@
 
 namespace rsmsim {
 
-static_assert(kFaultNodes == kNodeSlots, "one fault entry per registry node slot");
-
 FaultTable* g_fault_table = nullptr;
 
 namespace {
 
-constexpr uint32_t kMaxFaultNode = 63;  // the nodes a process can be (config.h)
 constexpr uint64_t kMaxCount = 1000000;
 
 template <typename T>
@@ -171,7 +168,7 @@ bool ParseFaultSpec(const char* text, uint32_t local_node, std::vector<FaultSett
     const size_t at = name.find('@');
     if (at != std::string::npos) {
       uint64_t n;
-      if (!ParseDecimal(name.substr(at + 1), &n) || n > kMaxFaultNode) return fail("expected @<node 0..63>");
+      if (!ParseDecimal(name.substr(at + 1), &n) || n > kMaxNodeId) return fail(std::string("expected @<node ") + kNodeIds + ">");
       node = static_cast<uint32_t>(n);
       name.erase(at);
       if (!IsCountFault(name)) return fail("only barrier_open_fail and barrier_close_fail take @<node>");
@@ -185,7 +182,7 @@ bool ParseFaultSpec(const char* text, uint32_t local_node, std::vector<FaultSett
       s.node = node;
       s.value = value;
     } else if (IsFlagFault(name)) {
-      if (value > kMaxFaultNode) return fail("the value names a node, 0..63");
+      if (value > kMaxNodeId) return fail(std::string("the value names a node, ") + kNodeIds);
       s.node = static_cast<uint32_t>(value);
       s.value = 1;
     } else {
@@ -209,12 +206,12 @@ void AttachFaultTable(Fabric& f, const std::vector<FaultSetting>& settings) {
 }
 
 int InjectFault(const std::string& name, uint32_t node, uint64_t value, std::string* error) {
-  if (node > kMaxFaultNode) {
-    *error = "node " + std::to_string(node) + " is not a node id (0..63)";
+  if (node > kMaxNodeId) {
+    *error = "node " + std::to_string(node) + " is not a node id (" + kNodeIds + ")";
     return RSMERR_BAD_ARGS_ERRORS;
   }
-  Fabric* f = Fabric::Get(error);
-  if (!f) return RSMERR_BAD_CONF;
+  Fabric* f;
+  if (int rc = Fabric::Get(&f, error)) return rc;
   FabricLock lock(*f);
   return InjectLocked(*f, lock, name, node, value, error);
 }
@@ -223,7 +220,7 @@ std::string FaultsJson() {
   std::string out = "{\"nodes\":[";
   const FaultTable* t = g_fault_table;
   bool first = true;
-  for (uint32_t n = 0; t && n <= kMaxFaultNode; ++n) {
+  for (uint32_t n = 0; t && n <= kMaxNodeId; ++n) {
     const uint32_t open = Load(t->barrier_open_fail[n]), close = Load(t->barrier_close_fail[n]);
     const uint32_t unreach = Load(t->unreachable[n]), unresp = Load(t->unresponsive[n]);
     const uint32_t res = Load(t->no_resources[n]), mem = Load(t->no_memory[n]);

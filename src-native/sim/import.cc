@@ -116,8 +116,8 @@ int MmapError(int err) {
 // the one the exporter handed over at connect: a rebind moves that memory,
 // never replaces it. Returns 0 or errno.
 int DriverMap(ImportRec* seg, int prot, off_t offset, size_t length, void* hint, bool fixed, void** out) {
-  std::string error;
-  Fabric* f = Fabric::Get(&error);
+  Fabric* f;
+  if (Fabric::Get(&f) != RSM_SUCCESS) return ENODEV;
   if (seg->LiveGeneration() != seg->connect_gen) return ENODEV;
   {
     FabricLock lock(*f);
@@ -250,10 +250,9 @@ int ObtainMemory(Fabric* f, ImportRec* rec, uint32_t index, uint32_t export_inde
 
 int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid, rsm_permission_t perm,
                   ImportRec** out) {
-  std::string error;
   int rc;
-  Fabric* f = Fabric::Get(&error);
-  if (!f) return RSMERR_INSUFFICIENT_RESOURCES;
+  Fabric* f;
+  if (Fabric::Get(&f) != RSM_SUCCESS) return RSMERR_INSUFFICIENT_RESOURCES;
   if (int broken = f->Health()) return broken;
   // Injected: the library's allocation, or its open of /dev/rsm, fails.
   rc = ResourceFault(ctlr->node);
@@ -309,8 +308,8 @@ int ImportDisconnect(ImportRec* seg) {
       seg->state = SegState::kConnected;
     }
     if (seg->pollfd_count != 0) return RSMERR_POLLFD_IN_USE;
-    std::string error;
-    Fabric* f = Fabric::Get(&error);
+    Fabric* f;
+    if (int rc = Fabric::Get(&f)) return rc;
     FabricLock lock(*f);
     const ImportEntry& m = f->imp(seg->entry);
     if (m.in_use && m.incarnation == seg->entry_inc) f->FreeImport(lock, seg->entry);
@@ -381,9 +380,8 @@ int ImplicitMapWith(ImportRec* seg, int (*map_error)(int)) {
 }
 
 void CheckExporterAlive(ImportRec* seg) {
-  std::string error;
-  Fabric* f = Fabric::Get(&error);
-  if (!f) return;
+  Fabric* f;
+  if (Fabric::Get(&f) != RSM_SUCCESS) return;
   FabricLock lock(*f);
   if (!f->Alive(seg->export_owner, seg->export_owner_inc)) f->ReapIfDead(lock, seg->export_owner);
 }

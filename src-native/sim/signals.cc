@@ -45,8 +45,8 @@ SignalSlot& SlotOf(Fabric& f, const Target& t) {
 }
 
 Fabric* GetFabric() {
-  std::string error;
-  return Fabric::Get(&error);
+  Fabric* f;
+  return Fabric::Get(&f) == RSM_SUCCESS ? f : nullptr;
 }
 
 // ---- the slot word: incarnation, rung bit, count (signal_slots.h) ----
@@ -703,6 +703,12 @@ int ReleasePollfd(void* memseg) {
   return ReleasePollfdOf(static_cast<ImportRec*>(rec), t);
 }
 
-}  // namespace rsmsim
+bool IsDoorbellName(const char* name) {
+  unsigned index, inc;
+  char kind;
+  int end = 0;
+  if (sscanf(name, "sig-%c%u-%u%n", &kind, &index, &inc, &end) != 3 || name[end] != '\0') return false;
+  return (kind == 'e' || kind == 'i') && BellName(Target{kind == 'e', index, inc}) == name;
+}
 
-extern "C" RSMSIM_VISIBLE int rsmsim_ext_import_torn_down(void* memseg) { return rsmsim::ImportTornDown(memseg); }
+}  // namespace rsmsim
