@@ -295,7 +295,7 @@ int Fabric::Get(Fabric** out, std::string* why) {
         fabric = nullptr;
         return;
       }
-      AttachFaultTable(*instance, c.faults);
+      AttachFaultTable(*instance, c.fault_spec, c.node);
       pthread_atfork(nullptr, nullptr, [] { g_fabric->ForgetSelfAfterFork(); });
       // Prepare handlers run newest first: the registry lock is taken before
       // the slot locks, as everywhere else.
