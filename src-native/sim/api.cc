@@ -3,9 +3,7 @@
 // it. Where the real library would dereference a NULL or foreign pointer,
 // the natural error code is returned instead of crashing.
 #include <stdlib.h>
-#include <string.h>
 
-#include <string>
 
 #include "barrier.h"
 #include "controller.h"
@@ -179,32 +177,25 @@ RSMSIM_API(int, rsm_memseg_import_unmap)(rsm_memseg_import_handle_t im_memseg) {
 
 // ---- put / get ----
 
-RSMSIM_API(int, rsm_memseg_import_get8)(rsm_memseg_import_handle_t h, off_t offset, uint8_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint8_t, false>(h, offset, datap, rep_cnt);
-}
-RSMSIM_API(int, rsm_memseg_import_get16)(rsm_memseg_import_handle_t h, off_t offset, uint16_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint16_t, false>(h, offset, datap, rep_cnt);
-}
-RSMSIM_API(int, rsm_memseg_import_get32)(rsm_memseg_import_handle_t h, off_t offset, uint32_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint32_t, false>(h, offset, datap, rep_cnt);
-}
-RSMSIM_API(int, rsm_memseg_import_get64)(rsm_memseg_import_handle_t h, off_t offset, uint64_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint64_t, false>(h, offset, datap, rep_cnt);
-}
+// The scalar calls, one pair per width: rsm_memseg_import_get<bits> and
+// rsm_memseg_import_put<bits>.
+#define RSMSIM_SCALAR_PAIR(bits)                                                                               \
+  RSMSIM_API(int, rsm_memseg_import_get##bits)                                                                 \
+  (rsm_memseg_import_handle_t h, off_t offset, uint##bits##_t * datap, ulong_t rep_cnt) {                     \
+    return Transfer<uint##bits##_t, false>(h, offset, datap, rep_cnt);                                         \
+  }                                                                                                            \
+  RSMSIM_API(int, rsm_memseg_import_put##bits)                                                                 \
+  (rsm_memseg_import_handle_t h, off_t offset, uint##bits##_t * datap, ulong_t rep_cnt) {                     \
+    return Transfer<uint##bits##_t, true>(h, offset, datap, rep_cnt);                                          \
+  }
+RSMSIM_SCALAR_PAIR(8)
+RSMSIM_SCALAR_PAIR(16)
+RSMSIM_SCALAR_PAIR(32)
+RSMSIM_SCALAR_PAIR(64)
+#undef RSMSIM_SCALAR_PAIR
+
 RSMSIM_API(int, rsm_memseg_import_get)(rsm_memseg_import_handle_t h, off_t offset, void* dst_addr, size_t length) {
   return Transfer<uint8_t, false, true>(h, offset, static_cast<uint8_t*>(dst_addr), length);
-}
-RSMSIM_API(int, rsm_memseg_import_put8)(rsm_memseg_import_handle_t h, off_t offset, uint8_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint8_t, true>(h, offset, datap, rep_cnt);
-}
-RSMSIM_API(int, rsm_memseg_import_put16)(rsm_memseg_import_handle_t h, off_t offset, uint16_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint16_t, true>(h, offset, datap, rep_cnt);
-}
-RSMSIM_API(int, rsm_memseg_import_put32)(rsm_memseg_import_handle_t h, off_t offset, uint32_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint32_t, true>(h, offset, datap, rep_cnt);
-}
-RSMSIM_API(int, rsm_memseg_import_put64)(rsm_memseg_import_handle_t h, off_t offset, uint64_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint64_t, true>(h, offset, datap, rep_cnt);
 }
 RSMSIM_API(int, rsm_memseg_import_put)(rsm_memseg_import_handle_t h, off_t offset, void* src_addr, size_t length) {
   return Transfer<uint8_t, true, true>(h, offset, static_cast<uint8_t*>(src_addr), length);
