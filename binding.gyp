@@ -197,7 +197,9 @@
       "sources": ["test/c/plain_librsm.cc"],
       "include_dirs": ["src-native/abi"],
       "cflags_cc": ["-fvisibility=hidden"],
-      "target_conditions": [["test_programs==0", {"type": "none", "sources=": []}]]
+      # Not built in the published package, which has no test/.
+      "variables": {"has_tests": "<!(node -p \"+require('fs').existsSync('test/c')\")"},
+      "conditions": [["has_tests==0", {"type": "none", "sources=": []}]]
     },
     {
       # Where the registry keeps what, for the tests that damage it (test/c/).
