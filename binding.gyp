@@ -27,7 +27,8 @@
     }]
   ],
   "target_defaults": {
-    "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter"],
+    # An ignored [[nodiscard]] result (the simulator's Fabric::Get) is an error.
+    "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror=unused-result"],
     "cflags_cc": ["-std=c++17"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
     "cflags!": ["-fno-exceptions"],
@@ -175,6 +176,40 @@
       "include_dirs": ["src-native/abi"],
       "cflags": ["-std=c11"],
       "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
+    },
+    {
+      # The simulator's own C self-test and a multi-process stress, run by
+      # test/sim-c-programs.test.js (test/c/).
+      "target_name": "rsm_c_sim_selftest",
+      "type": "executable",
+      "dependencies": ["rsmsim"],
+      "sources": ["test/c/sim_selftest.c"],
+      "include_dirs": ["src-native/abi"],
+      "cflags": ["-std=c11"],
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"]
+    },
+    {
+      "target_name": "rsm_c_sim_stress",
+      "type": "executable",
+      "dependencies": ["rsmsim"],
+      "sources": ["test/c/sim_stress.c"],
+      "include_dirs": ["src-native/abi"],
+      "cflags": ["-std=c11"],
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,'$$ORIGIN/lib.target'"],
+      "libraries": ["-lpthread"]
+    },
+    {
+      # A library with the RSMAPI and none of the simulator's extensions, as
+      # a real librsm is (test/c/).
+      "target_name": "rsm_plain_librsm",
+      "type": "shared_library",
+      "product_extension": "so",
+      "sources": ["test/c/plain_librsm.cc"],
+      "include_dirs": ["src-native/abi"],
+      "cflags_cc": ["-fvisibility=hidden"],
+      # Not built in the published package, which has no test/.
+      "variables": {"has_tests": "<!(node -p \"+require('fs').existsSync('test/c')\")"},
+      "conditions": [["has_tests==0", {"type": "none", "sources=": []}]]
     },
     {
       # Where the registry keeps what, for the tests that damage it (test/c/).

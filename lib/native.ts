@@ -291,12 +291,19 @@ export interface NativeBinding {
   /** The host page size, the alignment rsm_memseg_export_create requires. */
   readonly pageSize: number;
   /**
-   * rsmsim_ext_list_segments: the simulator's cluster registry as a JSON
-   * string (see sim.ts for its shape). Throws ERR_RSM_NOT_SIMULATOR unless the
-   * built-in simulator is the live backend, and RsmError RSMERR_BAD_CONF when
-   * the cluster registry cannot be opened.
+   * The simulator's extensions (src-native/abi/rsmsim_extensions.h), each
+   * throwing ERR_RSM_NOT_SIMULATOR when the live backend has none (a real
+   * librsm), RsmError RSMERR_BAD_CONF when the cluster cannot be opened.
+   * simSegments: rsmsim_ext_list_segments, the registry as a JSON string
+   * (see sim.ts for its shape).
    */
   simSegments(): string;
+  /** rsmsim_ext_describe_cluster: the cluster directory's files, as a JSON string. */
+  simDescribe(): string;
+  /** rsmsim_ext_cluster_dir: the cluster directory in use. */
+  simClusterDir(): string;
+  /** rsmsim_ext_reset: removes the cluster's files; the report as a JSON string. */
+  simReset(force: boolean): string;
   /**
    * rsmsim_ext_fault: sets a simulator fault of a node, or runs a fault
    * action (faults.ts). Throws ERR_RSM_NOT_SIMULATOR when the live backend

@@ -4,6 +4,7 @@
 
 import { binding } from './binding';
 import type { AccessEntry } from './export-segment';
+import { boolean } from './validate';
 
 /** Fault injection: rsm.sim.faults (faults.ts). */
 export * as faults from './faults';
@@ -82,8 +83,9 @@ export interface SimSnapshot {
  * (RSM_SIM_DIR): its processes and its segments. Only reads the registry;
  * opening it creates the cluster directory if it does not exist yet.
  *
- * @throws {Error} code ERR_RSM_NOT_SIMULATOR when the live backend is not the
- *   built-in simulator (see backend()).
+ * @throws {Error} code ERR_RSM_NOT_SIMULATOR when the live backend has no
+ *   simulator extensions: a real librsm (the built-in simulator and
+ *   librsmsim.so through the native backend have them).
  * @throws {RsmError} RSMERR_BAD_CONF when RSM_SIM_DIR or RSM_SIM_NODE is
  *   unusable or the cluster registry cannot be opened.
  */
@@ -94,11 +96,105 @@ export function snapshot(): SimSnapshot {
 /**
  * The segments of the simulated cluster, as {@link snapshot} reports them.
  *
- * @throws {Error} code ERR_RSM_NOT_SIMULATOR when the live backend is not the built-in simulator.
+ * @throws {Error} code ERR_RSM_NOT_SIMULATOR when the live backend has no simulator extensions.
  * @throws {RsmError} RSMERR_BAD_CONF when the cluster registry cannot be opened.
  */
 export function segments(): readonly SimSegment[] {
   return snapshot().segments;
+}
+
+/** A file the simulator made in its cluster directory. */
+export interface SimFile {
+  /** Its name in the cluster directory. */
+  readonly name: string;
+  /** 'registry': the cluster registry; 'doorbell': a handle's signal FIFO. */
+  readonly kind: 'registry' | 'doorbell';
+}
+
+/** What a cluster directory holds, as {@link describe} reports it. */
+export interface SimDescription {
+  /** The cluster directory (RSM_SIM_DIR, or the simulator's default), resolved. */
+  readonly dir: string;
+  /** The registry's file name in it. */
+  readonly registryFile: string;
+  /**
+   * 'registry': the file is a simulator registry; 'absent': there is none
+   * (no cluster here yet); 'foreign': a file of that name that is no
+   * registry; 'unreadable': it cannot be read.
+   */
+  readonly registry: 'registry' | 'absent' | 'foreign' | 'unreadable';
+  /** The simulator's files present in the directory. */
+  readonly files: readonly SimFile[];
+}
+
+/** What {@link reset} did. */
+export interface SimResetReport {
+  /** The cluster directory. */
+  readonly dir: string;
+  /** The other live processes that used the cluster (removed anyway with `force`). */
+  readonly liveProcesses: readonly SimProcess[];
+  /** The files removed. */
+  readonly removed: readonly string[];
+  /** How many more were removed than `removed` names (a very long list is cut). */
+  readonly more?: number;
+}
+
+/**
+ * The cluster directory of this process's simulated cluster: RSM_SIM_DIR, or
+ * the simulator's default (/dev/shm/rsmsim-<uid>, or $TMPDIR/rsmsim-<uid>
+ * without a usable /dev/shm), as the simulator resolved and checked it.
+ *
+ * @throws {Error} code ERR_RSM_NOT_SIMULATOR when the live backend has no
+ *   simulator extensions (a real librsm).
+ * @throws {RsmError} RSMERR_BAD_CONF when the simulator's configuration is unusable.
+ */
+export function clusterDir(): string {
+  return binding.simClusterDir();
+}
+
+/**
+ * What the cluster directory holds: whether it has a registry, and the
+ * simulator's files in it. Never creates the registry.
+ *
+ * @throws {Error} code ERR_RSM_NOT_SIMULATOR when the live backend has no simulator extensions.
+ * @throws {RsmError} RSMERR_BAD_CONF when the simulator's configuration is unusable.
+ */
+export function describe(): SimDescription {
+  return deepFreeze(JSON.parse(binding.simDescribe()) as SimDescription);
+}
+
+/** Options of {@link reset}. */
+export interface SimResetOptions {
+  /** Remove the files even while other live processes use the cluster, or its registry is damaged. */
+  readonly force?: boolean;
+}
+
+/**
+ * Removes the simulated cluster's state: the registry, the doorbells and
+ * every other file the simulator made in the cluster directory (never a
+ * file of another name, and nothing in a directory without a registry).
+ * Meant for a tool, or a test's own cluster; this process should not use the
+ * cluster afterwards.
+ *
+ * @throws {Error} code ERR_RSM_CLUSTER_IN_USE (with `liveProcesses`) when
+ *   other live processes use the cluster and `force` is not set; nothing is
+ *   removed then.
+ * @throws {Error} code ERR_RSM_NOT_SIMULATOR when the live backend has no simulator extensions.
+ * @throws {RsmError} RSMERR_BAD_CONF when the directory holds no registry, or
+ *   a damaged one (without `force`).
+ */
+export function reset(options: SimResetOptions = {}): SimResetReport {
+  const force = boolean(options.force ?? false, 'force');
+  const report = JSON.parse(binding.simReset(force)) as SimResetReport & { reset: boolean };
+  const { reset: done, ...rest } = report;
+  if (!done) {
+    const who = rest.liveProcesses.map((p) => `pid ${p.pid} (node ${p.node})`).join(', ');
+    throw Object.assign(
+      new Error(`${rest.dir} is in use by ${rest.liveProcesses.length} live process(es): ${who}; stop them or use force`),
+      { code: 'ERR_RSM_CLUSTER_IN_USE', liveProcesses: deepFreeze(rest.liveProcesses) },
+    );
+  }
+  return deepFreeze(rest);
 }
 
 function deepFreeze<T>(value: T): T {

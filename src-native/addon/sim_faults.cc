@@ -6,25 +6,13 @@
 
 #include "addon_state.h"
 #include "errors.h"
+#include "sim_inspect.h"
 
 namespace rsmaddon {
 
-namespace {
-
-const rsm::Backend& FaultBackend(Napi::Env env, const AddonState* state) {
-  const rsm::Backend* b = state->backend;
-  if (b == nullptr || b->ext_fault == nullptr || b->ext_list_faults == nullptr) {
-    throw CodedError(env, "ERR_RSM_NOT_SIMULATOR",
-                     "fault injection needs a simulator backend; the live backend is " + state->backend_info.name);
-  }
-  return *b;
-}
-
-}  // namespace
-
 Napi::Value SimFault(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const rsm::Backend& b = FaultBackend(env, static_cast<const AddonState*>(info.Data()));
+  const rsm::Backend& b = SimBackend(env, static_cast<const AddonState*>(info.Data()), "fault injection");
   if (info.Length() != 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber()) {
     throw ArgTypeError(env, "simFault(name: string, node: number, value: number)");
   }
@@ -46,14 +34,8 @@ Napi::Value SimFault(const Napi::CallbackInfo& info) {
 
 Napi::Value SimFaults(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const rsm::Backend& b = FaultBackend(env, static_cast<const AddonState*>(info.Data()));
-  std::vector<char> buf(4096);
-  for (;;) {
-    long n = b.ext_list_faults(buf.data(), buf.size());
-    if (n < 0) throw RsmError(env, RSMERR_BAD_CONF, "rsmsim_ext_list_faults", buf.data());
-    if (static_cast<size_t>(n) < buf.size()) return Napi::String::New(env, buf.data(), static_cast<size_t>(n));
-    buf.resize(static_cast<size_t>(n) + 1);
-  }
+  const rsm::Backend& b = SimBackend(env, static_cast<const AddonState*>(info.Data()), "fault injection");
+  return Napi::String::New(env, SimText(env, b.ext_list_faults, "rsmsim_ext_list_faults"));
 }
 
 }  // namespace rsmaddon

@@ -1,5 +1,5 @@
-// Module functions for the simulator's fault injection (sim/faults.h). They
-// go through the live backend's table, so they reach the built-in simulator
+// Module functions for the simulator's fault injection (rsmsim_ext_fault,
+// abi/rsmsim_extensions.h). They go through the live backend's table, so they reach the built-in simulator
 // and librsmsim.so alike; a real librsm has no faults to inject.
 #pragma once
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "../abi/rsmapi.h"
+#include "../abi/rsmsim_extensions.h"
 
 namespace rsm {
 
@@ -14,14 +15,12 @@ struct Backend {
   RSMAPI_FOR_EACH_FUNCTION(RSM_BACKEND_FIELD)
 #undef RSM_BACKEND_FIELD
 
-  // Optional: the simulator's rsmsim_ext_config_error (the built-in one, or
-  // the one librsmsim.so exports). A real librsm has none: nullptr.
-  const char* (*ext_config_error)(void) = nullptr;
-  // Optional: the simulator's fault injection (rsmsim_ext_fault,
-  // rsmsim_ext_list_faults in sim_api.h); nullptr for a real librsm.
-  int (*ext_fault)(const char* name, int node, long long value, char* why, size_t why_len) = nullptr;
-  long (*ext_list_faults)(char* buf, size_t len) = nullptr;
-  int (*ext_import_torn_down)(void* memseg) = nullptr;
+  // Optional: the simulator's extensions, ext_<name> for rsmsim_ext_<name>
+  // of the one list (abi/rsmsim_extensions.h): the built-in simulator's, or
+  // those librsmsim.so exports. A real librsm has none: all nullptr.
+#define RSM_BACKEND_EXTENSION(ret, name, params) ret(*ext_##name) params = nullptr;
+  RSMSIM_FOR_EACH_EXTENSION(RSM_BACKEND_EXTENSION)
+#undef RSM_BACKEND_EXTENSION
 };
 
 // What the loader decided, for backend() in the facade.

@@ -36,14 +36,12 @@ std::string ResolveAll(void* handle, Backend* table, std::string* dl_message) {
   }
   RSMAPI_FOR_EACH_FUNCTION(RSM_RESOLVE)
 #undef RSM_RESOLVE
-  // Present only in the simulator built as a library; a real librsm lacks it.
-  dlerror();
-  table->ext_config_error =
-      reinterpret_cast<const char* (*)(void)>(dlsym(handle, "rsmsim_ext_config_error"));
-  table->ext_fault = reinterpret_cast<decltype(table->ext_fault)>(dlsym(handle, "rsmsim_ext_fault"));
-  table->ext_list_faults = reinterpret_cast<decltype(table->ext_list_faults)>(dlsym(handle, "rsmsim_ext_list_faults"));
-  table->ext_import_torn_down =
-      reinterpret_cast<decltype(table->ext_import_torn_down)>(dlsym(handle, "rsmsim_ext_import_torn_down"));
+  // Present only in the simulator built as a library; a real librsm lacks
+  // them, and they stay nullptr.
+#define RSM_RESOLVE_EXTENSION(ret, name, params) \
+  table->ext_##name = reinterpret_cast<ret(*) params>(dlsym(handle, "rsmsim_ext_" #name));
+  RSMSIM_FOR_EACH_EXTENSION(RSM_RESOLVE_EXTENSION)
+#undef RSM_RESOLVE_EXTENSION
   dlerror();
   return "";
 }

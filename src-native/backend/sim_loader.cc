@@ -9,10 +9,9 @@ void LoadSimBackend(Backend* table) {
 #define RSM_FILL_SIM(ret, name, params) table->name = &rsmsim_##name;
   RSMAPI_FOR_EACH_FUNCTION(RSM_FILL_SIM)
 #undef RSM_FILL_SIM
-  table->ext_config_error = &rsmsim_ext_config_error;
-  table->ext_fault = &rsmsim_ext_fault;
-  table->ext_list_faults = &rsmsim_ext_list_faults;
-  table->ext_import_torn_down = &rsmsim_ext_import_torn_down;
+#define RSM_FILL_SIM_EXTENSION(ret, name, params) table->ext_##name = &rsmsim_ext_##name;
+  RSMSIM_FOR_EACH_EXTENSION(RSM_FILL_SIM_EXTENSION)
+#undef RSM_FILL_SIM_EXTENSION
 }
 
 }  // namespace rsm

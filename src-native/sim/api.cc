@@ -1,17 +1,14 @@
 // The 42 librsm entry points. Each checks its arguments in the library's
-// order (spec section 4) and hands the rest to the concept that implements
+// order (docs/semantics.md §4) and hands the rest to the concept that implements
 // it. Where the real library would dereference a NULL or foreign pointer,
 // the natural error code is returned instead of crashing.
 #include <stdlib.h>
-#include <string.h>
 
-#include <string>
 
 #include "barrier.h"
 #include "controller.h"
 #include "export.h"
 #include "fabric.h"
-#include "faults.h"
 #include "import.h"
 #include "liveness_watch.h"
 #include "local_memory.h"
@@ -180,32 +177,25 @@ RSMSIM_API(int, rsm_memseg_import_unmap)(rsm_memseg_import_handle_t im_memseg) {
 
 // ---- put / get ----
 
-RSMSIM_API(int, rsm_memseg_import_get8)(rsm_memseg_import_handle_t h, off_t offset, uint8_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint8_t, false>(h, offset, datap, rep_cnt);
-}
-RSMSIM_API(int, rsm_memseg_import_get16)(rsm_memseg_import_handle_t h, off_t offset, uint16_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint16_t, false>(h, offset, datap, rep_cnt);
-}
-RSMSIM_API(int, rsm_memseg_import_get32)(rsm_memseg_import_handle_t h, off_t offset, uint32_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint32_t, false>(h, offset, datap, rep_cnt);
-}
-RSMSIM_API(int, rsm_memseg_import_get64)(rsm_memseg_import_handle_t h, off_t offset, uint64_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint64_t, false>(h, offset, datap, rep_cnt);
-}
+// The scalar calls, one pair per width: rsm_memseg_import_get<bits> and
+// rsm_memseg_import_put<bits>.
+#define RSMSIM_SCALAR_PAIR(bits)                                                                               \
+  RSMSIM_API(int, rsm_memseg_import_get##bits)                                                                 \
+  (rsm_memseg_import_handle_t h, off_t offset, uint##bits##_t * datap, ulong_t rep_cnt) {                     \
+    return Transfer<uint##bits##_t, false>(h, offset, datap, rep_cnt);                                         \
+  }                                                                                                            \
+  RSMSIM_API(int, rsm_memseg_import_put##bits)                                                                 \
+  (rsm_memseg_import_handle_t h, off_t offset, uint##bits##_t * datap, ulong_t rep_cnt) {                     \
+    return Transfer<uint##bits##_t, true>(h, offset, datap, rep_cnt);                                          \
+  }
+RSMSIM_SCALAR_PAIR(8)
+RSMSIM_SCALAR_PAIR(16)
+RSMSIM_SCALAR_PAIR(32)
+RSMSIM_SCALAR_PAIR(64)
+#undef RSMSIM_SCALAR_PAIR
+
 RSMSIM_API(int, rsm_memseg_import_get)(rsm_memseg_import_handle_t h, off_t offset, void* dst_addr, size_t length) {
   return Transfer<uint8_t, false, true>(h, offset, static_cast<uint8_t*>(dst_addr), length);
-}
-RSMSIM_API(int, rsm_memseg_import_put8)(rsm_memseg_import_handle_t h, off_t offset, uint8_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint8_t, true>(h, offset, datap, rep_cnt);
-}
-RSMSIM_API(int, rsm_memseg_import_put16)(rsm_memseg_import_handle_t h, off_t offset, uint16_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint16_t, true>(h, offset, datap, rep_cnt);
-}
-RSMSIM_API(int, rsm_memseg_import_put32)(rsm_memseg_import_handle_t h, off_t offset, uint32_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint32_t, true>(h, offset, datap, rep_cnt);
-}
-RSMSIM_API(int, rsm_memseg_import_put64)(rsm_memseg_import_handle_t h, off_t offset, uint64_t* datap, ulong_t rep_cnt) {
-  return Transfer<uint64_t, true>(h, offset, datap, rep_cnt);
 }
 RSMSIM_API(int, rsm_memseg_import_put)(rsm_memseg_import_handle_t h, off_t offset, void* src_addr, size_t length) {
   return Transfer<uint8_t, true, true>(h, offset, static_cast<uint8_t*>(src_addr), length);
@@ -279,52 +269,4 @@ RSMSIM_API(int, rsm_free_localmemory_handle)
 
 RSMSIM_API(int, rsm_get_segmentid_range)(const char* appid, rsm_memseg_id_t* baseid, uint32_t* length) {
   return SegmentIdRange(appid, baseid, length);
-}
-
-// ---- simulator extensions ----
-
-extern "C" RSMSIM_VISIBLE const char* rsmsim_ext_config_error(void) { return Fabric::OpenError(); }
-
-extern "C" RSMSIM_VISIBLE int rsmsim_ext_local_node(void) {
-  const Config& c = GetConfig();
-  return c.error.empty() ? static_cast<int>(c.node) : -1;
-}
-
-extern "C" RSMSIM_VISIBLE const char* rsmsim_ext_cluster_dir(void) {
-  const Config& c = GetConfig();
-  return c.error.empty() ? c.dir.c_str() : "";
-}
-
-namespace {
-
-long CopyOut(const std::string& text, char* buf, size_t len) {
-  if (buf && len > 0) {
-    size_t n = text.size() < len - 1 ? text.size() : len - 1;
-    memcpy(buf, text.data(), n);
-    buf[n] = '\0';
-  }
-  return static_cast<long>(text.size());
-}
-
-}  // namespace
-
-extern "C" RSMSIM_VISIBLE int rsmsim_ext_fault(const char* name, int node, long long value, char* why,
-                                               size_t why_len) {
-  std::string error;
-  int rc = RSMERR_BAD_ARGS_ERRORS;
-  if (!name) error = "no fault named";
-  else if (node < 0) error = "node " + std::to_string(node) + " is not a node id (0..63)";
-  else if (value < 0) error = std::string(name) + ": negative value " + std::to_string(value);
-  else rc = InjectFault(name, static_cast<uint32_t>(node), static_cast<uint64_t>(value), &error);
-  if (rc != RSM_SUCCESS && why) CopyOut(error, why, why_len);
-  return rc;
-}
-
-extern "C" RSMSIM_VISIBLE long rsmsim_ext_list_faults(char* buf, size_t len) {
-  std::string error;
-  if (!Fabric::Get(&error)) {
-    CopyOut(error, buf, len);
-    return -1;
-  }
-  return CopyOut(FaultsJson(), buf, len);
 }

@@ -15,11 +15,12 @@
 #include <mutex>
 #include <sstream>
 
+#include "faults.h"
+#include "limits.h"
+
 namespace rsmsim {
 
 namespace {
-
-constexpr uint32_t kMaxConfigNode = 63;
 
 rsmapi_controller_attr_t DefaultAttr() {
   rsmapi_controller_attr_t a{};
@@ -35,18 +36,8 @@ rsmapi_controller_attr_t DefaultAttr() {
   return a;
 }
 
-// Strict unsigned parse: decimal, or hexadecimal with 0x; nothing else.
-bool ParseU64(const std::string& s, uint64_t* out) {
-  if (s.empty() || s[0] == '-' || s[0] == '+' || isspace(static_cast<unsigned char>(s[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  int base = (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
-  unsigned long long v = strtoull(s.c_str(), &end, base);
-  // The whole string: an embedded NUL must not end the number early.
-  if (errno != 0 || end == s.c_str() || end != s.c_str() + s.size()) return false;
-  *out = v;
-  return true;
-}
+// A topology number: decimal, or hexadecimal with 0x; 64 bits at most.
+bool ParseU64(const std::string& s, uint64_t* out) { return ParseNumber(s, Radix::kDecimalOrHex, 20, out); }
 
 ControllerDesc MakeController(const std::string& name, uint32_t node) {
   ControllerDesc c;
@@ -122,7 +113,7 @@ bool ParseTopologyFile(const std::string& path, Topology* out, std::string* erro
   };
   auto parse_node = [&](const std::string& s, uint32_t* id) {
     uint64_t v;
-    if (!ParseU64(s, &v) || v > kMaxConfigNode) return false;
+    if (!ParseU64(s, &v) || v > kMaxNodeId) return false;
     *id = static_cast<uint32_t>(v);
     return true;
   };
@@ -136,7 +127,7 @@ bool ParseTopologyFile(const std::string& path, Topology* out, std::string* erro
     if (w.empty()) continue;
     if (w[0] == "node") {
       uint32_t id;
-      if (w.size() != 2 || !parse_node(w[1], &id)) return fail("expected: node <0..63>");
+      if (w.size() != 2 || !parse_node(w[1], &id)) return fail(std::string("expected: node <") + kNodeIds + ">");
       if (find_node(id)) return fail("node " + w[1] + " declared twice");
       NodeDesc n;
       n.id = id;
@@ -279,8 +270,8 @@ Config LoadConfig() {
   const char* node = getenv("RSM_SIM_NODE");
   if (node) {
     uint64_t v;
-    if (!ParseU64(node, &v) || v > kMaxConfigNode || (node[0] == '0' && (node[1] == 'x' || node[1] == 'X'))) {
-      c.error = std::string("RSM_SIM_NODE: '") + node + "' is not a node id (decimal 0..63)";
+    if (!ParseNumber(node, Radix::kDecimal, 20, &v) || v > kMaxNodeId) {
+      c.error = std::string("RSM_SIM_NODE: '") + node + "' is not a node id (decimal " + kNodeIds + ")";
       return c;
     }
     c.node = static_cast<uint32_t>(v);
@@ -290,7 +281,11 @@ Config LoadConfig() {
     return c;
   }
   const char* faults = getenv("RSM_SIM_FAULTS");
-  if (faults && !ParseFaultSpec(faults, c.node, &c.faults, &c.error)) return c;
+  if (faults) {
+    std::vector<FaultSetting> checked;
+    if (!ParseFaultSpec(faults, c.node, &checked, &c.error)) return c;
+    c.fault_spec = faults;
+  }
 
   const char* dir = getenv("RSM_SIM_DIR");
   if (dir) {
@@ -315,6 +310,27 @@ Config LoadConfig() {
 }
 
 }  // namespace
+
+bool ParseNumber(const std::string& text, Radix radix, size_t max_digits, uint64_t* out) {
+  const bool hex = radix == Radix::kDecimalOrHex && text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const size_t start = hex ? 2 : 0;
+  const size_t digits = text.size() - start;
+  if (digits == 0 || digits > max_digits) return false;
+  const uint64_t base = hex ? 16 : 10;
+  uint64_t v = 0;
+  for (size_t i = start; i < text.size(); ++i) {
+    const char c = text[i];
+    uint64_t d;
+    if (c >= '0' && c <= '9') d = static_cast<uint64_t>(c - '0');
+    else if (hex && c >= 'a' && c <= 'f') d = static_cast<uint64_t>(c - 'a' + 10);
+    else if (hex && c >= 'A' && c <= 'F') d = static_cast<uint64_t>(c - 'A' + 10);
+    else return false;  // a sign, a space, an embedded NUL, anything else
+    if (v > (UINT64_MAX - d) / base) return false;
+    v = v * base + d;
+  }
+  *out = v;
+  return true;
+}
 
 const ControllerDesc* NodeDesc::FindController(const std::string& name) const {
   for (auto& c : controllers)

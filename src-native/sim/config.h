@@ -44,7 +44,6 @@
 #include <vector>
 
 #include "../abi/rsmapi.h"
-#include "faults.h"
 
 namespace rsmsim {
 
@@ -85,8 +84,14 @@ struct Config {
   Topology topology;
   std::string segmentid_file;
   bool debug = false;
-  std::vector<FaultSetting> faults;  // RSM_SIM_FAULTS (faults.h)
+  std::string fault_spec;  // RSM_SIM_FAULTS, checked (faults.h applies it)
 };
+
+// The one parser of numbers the simulator reads from text (environment,
+// topology file): unsigned, the whole string, no sign or space, at most
+// max_digits digits (after 0x for hexadecimal), below 2^64.
+enum class Radix { kDecimal, kDecimalOrHex };
+bool ParseNumber(const std::string& text, Radix radix, size_t max_digits, uint64_t* out);
 
 // Reads the environment on first use; later calls return the same object.
 const Config& GetConfig();

@@ -26,9 +26,8 @@ bool IsLoopbackType(const std::string& type) { return strcasecmp(type.c_str(), "
 }  // namespace
 
 int GetController(const char* name, ControllerRec** out) {
-  std::string error;
-  Fabric* fabric = Fabric::Get(&error);
-  if (!fabric || fabric->Broken()) return RSMERR_BAD_CONF;
+  Fabric* fabric;
+  if (Fabric::Get(&fabric) != RSM_SUCCESS || fabric->Broken()) return RSMERR_BAD_CONF;
   const Config& config = GetConfig();
 
   std::string type = "loopback";

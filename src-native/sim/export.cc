@@ -297,7 +297,7 @@ int ValidateAcl(const ControllerRec* ctlr, const rsmapi_access_entry_t* acl, uin
   out->resize(len);
   if (len && !SafeRead(out->data(), acl, len * sizeof(rsmapi_access_entry_t))) return RSMERR_BAD_ADDR;
   for (const auto& e : *out) {
-    if (e.ae_node > 64 || (ctlr->loopback && e.ae_node != ctlr->node) || e.ae_permission > 0666)
+    if (e.ae_node > kMaxAclNode || (ctlr->loopback && e.ae_node != ctlr->node) || e.ae_permission > 0666)
       return RSMERR_BAD_ACL;
   }
   return RSM_SUCCESS;
@@ -344,9 +344,8 @@ void StoreAcl(ExportEntry& e, const std::vector<rsmapi_access_entry_t>& acl) {
 
 int ExportCreate(ControllerRec* ctlr, void* vaddr, size_t size, uint_t flags, ExportRec** out) {
   if (!ctlr->loopback && size > ctlr->attr.attr_max_export_segment_size) return RSMERR_BAD_LENGTH;
-  std::string error;
-  Fabric* f = Fabric::Get(&error);
-  if (!f) return RSMERR_INSUFFICIENT_RESOURCES;
+  Fabric* f;
+  if (Fabric::Get(&f) != RSM_SUCCESS) return RSMERR_INSUFFICIENT_RESOURCES;
   if (int broken = f->Health()) return broken;
   // Injected: page locking finds no exportable memory, or /dev/rsm cannot
   // be opened (faults.h).
@@ -439,8 +438,8 @@ int ExportCreate(ControllerRec* ctlr, void* vaddr, size_t size, uint_t flags, Ex
 }
 
 int ExportDestroy(ExportRec* seg) {
-  std::string error;
-  Fabric* f = Fabric::Get(&error);
+  Fabric* f;
+  if (int rc = Fabric::Get(&f)) return rc;
   {
     std::lock_guard<std::mutex> slock(seg->mu);
     {
@@ -488,8 +487,8 @@ int ExportPublish(ExportRec* seg, rsm_memseg_id_t id, const rsmapi_access_entry_
     if (rc != RSM_SUCCESS) return rc;
   }
 
-  std::string error;
-  Fabric* f = Fabric::Get(&error);
+  Fabric* f;
+  if (int rc = Fabric::Get(&f)) return rc;
   FabricLock lock(*f);
   if (int broken = f->Health()) return broken;
   ExportEntry& e = f->exp(seg->entry);
@@ -538,8 +537,8 @@ int ExportUnpublish(ExportRec* seg) {
   if (seg->state != SegState::kPublished) return RSMERR_SEG_NOT_PUBLISHED;
   if (!mine) return RSMERR_NOT_CREATOR;
 
-  std::string error;
-  Fabric* f = Fabric::Get(&error);
+  Fabric* f;
+  if (int rc = Fabric::Get(&f)) return rc;
   uint32_t cut;
   {
     FabricLock lock(*f);
@@ -571,8 +570,8 @@ int ExportRepublish(ExportRec* seg, const rsmapi_access_entry_t* acl, uint_t acl
   if (mine) slock.lock();
   if (seg->state != SegState::kPublished) return RSMERR_SEG_NOT_PUBLISHED;
   if (acl_len > 0 && !acl) return RSMERR_BAD_ACL;
-  std::string error;
-  Fabric* f = Fabric::Get(&error);
+  Fabric* f;
+  if (int rc = Fabric::Get(&f)) return rc;
   {
     FabricLock lock(*f);
     const ExportEntry& e = f->exp(seg->entry);

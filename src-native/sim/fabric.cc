@@ -21,7 +21,7 @@ namespace rsmsim {
 
 namespace {
 
-constexpr uint64_t kMagic = 0x4246534d49534d52ull;  // "RMSIMSFB"
+constexpr uint64_t kMagic = kRegistryMagic;
 constexpr uint32_t kVersion = 5;  // 2: fault table, signal-slot waiters; 3: signal word; 4: kernel registry lock; 5: no serial numbers
 constexpr uint64_t kFirstAutoId = 0x80000000ull;
 // Liveness locks live far beyond the registry's bytes: byte kLockBase + slot
@@ -261,7 +261,7 @@ bool Fabric::CheckTables(std::string* error) const {
   return true;
 }
 
-Fabric* Fabric::Get(std::string* error) {
+int Fabric::Get(Fabric** out, std::string* why) {
   std::call_once(g_open_once, [] {
     static std::aligned_storage_t<sizeof(std::string), alignof(std::string)> storage;
     g_open_error = ::new (&storage) std::string();
@@ -295,7 +295,7 @@ Fabric* Fabric::Get(std::string* error) {
         fabric = nullptr;
         return;
       }
-      AttachFaultTable(*instance, c.faults);
+      AttachFaultTable(*instance, c.fault_spec, c.node);
       pthread_atfork(nullptr, nullptr, [] { g_fabric->ForgetSelfAfterFork(); });
       // Prepare handlers run newest first: the registry lock is taken before
       // the slot locks, as everywhere else.
@@ -317,13 +317,15 @@ Fabric* Fabric::Get(std::string* error) {
                      [] { pthread_mutex_unlock(&g_fabric->process_lock_); });
     }
   });
-  if (!g_fabric && error) *error = *g_open_error;
-  return g_fabric;
+  *out = g_fabric;
+  if (g_fabric) return RSM_SUCCESS;
+  if (why) *why = *g_open_error;
+  return RSMERR_BAD_CONF;
 }
 
 const char* Fabric::OpenError() {
-  if (Get(nullptr)) return nullptr;
-  return g_open_error->c_str();
+  Fabric* f;
+  return Get(&f) == RSM_SUCCESS ? nullptr : g_open_error->c_str();
 }
 
 bool Fabric::Open(const std::string& dir, std::string* error) {
@@ -331,7 +333,7 @@ bool Fabric::Open(const std::string& dir, std::string* error) {
   std::string path = dir + "/fabric";
   // Relative to the checked directory, never through a link (config.cc).
   const Config& c = GetConfig();
-  Fd fd(openat(c.dir_fd, "fabric", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, c.shared ? 0666 : 0600));
+  Fd fd(openat(c.dir_fd, kRegistryFile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, c.shared ? 0666 : 0600));
   if (!fd.valid()) {
     *error = "cannot open " + path + ": " + strerror(errno) +
              (errno == ELOOP ? " (a symbolic link: remove it)"

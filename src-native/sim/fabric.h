@@ -19,17 +19,16 @@
 
 #include "../abi/rsmapi.h"
 #include "fault_table.h"
+#include "limits.h"
 #include "signal_slots.h"
 
 namespace rsmsim {
 
-constexpr uint32_t kMaxProcs = 1024;
-constexpr uint32_t kMaxExports = 4096;
-constexpr uint32_t kMaxImports = 4096;
-constexpr uint32_t kMaxAcl = 64;
-constexpr uint32_t kNodeSlots = 65;  // node ids 0..64 (64 is valid in an ACL)
-constexpr size_t kCtlrNameMax = 64;
 constexpr uint32_t kNoEntry = 0xFFFFFFFFu;
+// The registry's file in the cluster directory, and the first eight bytes of
+// a registry ("RMSIMSFB" little-endian).
+constexpr char kRegistryFile[] = "fabric";
+constexpr uint64_t kRegistryMagic = 0x4246534d49534d52ull;
 
 struct ProcEntry {
   uint32_t in_use;
@@ -118,8 +117,10 @@ class FabricLock {
 class Fabric {
  public:
   // The process-wide registry of the configured cluster, opened on first use.
-  // nullptr (and *error set) when it cannot be opened.
-  static Fabric* Get(std::string* error);
+  // RSM_SUCCESS with *out set, or RSMERR_BAD_CONF with *out nullptr and the
+  // reason in *why (when given). Once open it stays open. The result must be
+  // used: the build makes an unchecked call an error.
+  [[nodiscard]] static int Get(Fabric** out, std::string* why = nullptr);
   // Why Get fails (configuration or registry problem), or nullptr.
   static const char* OpenError();
 

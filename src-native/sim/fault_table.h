@@ -6,9 +6,11 @@
 
 #include <stdint.h>
 
+#include "limits.h"
+
 namespace rsmsim {
 
-constexpr uint32_t kFaultNodes = 65;  // same numbering as the registry's node slots
+constexpr uint32_t kFaultNodes = kNodeSlots;  // numbered as the registry's node slots
 
 struct FaultTable {
   // Non-zero while any fault below (other than the interrupt counters) is

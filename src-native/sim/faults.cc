@@ -4,18 +4,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "fabric.h"
 #include "signals.h"
 
 namespace rsmsim {
 
-static_assert(kFaultNodes == kNodeSlots, "one fault entry per registry node slot");
-
 FaultTable* g_fault_table = nullptr;
 
 namespace {
 
-constexpr uint32_t kMaxFaultNode = 63;  // the nodes a process can be (config.h)
 constexpr uint64_t kMaxCount = 1000000;
 
 template <typename T>
@@ -27,39 +25,94 @@ void Store(T& v, T x) {
   __atomic_store_n(&v, x, __ATOMIC_RELEASE);
 }
 
-bool IsCountFault(const std::string& n) { return n == "barrier_open_fail" || n == "barrier_close_fail"; }
-bool IsFlagFault(const std::string& n) {
-  return n == "unreachable" || n == "unresponsive" || n == "no_resources" || n == "no_memory";
+// Environment values are 32-bit decimals: at most 10 digits.
+constexpr size_t kMaxDigits = 10;
+
+// What a fault takes and does when injected.
+enum class FaultKind {
+  kCount,      // a count of failures to come, 0..kMaxCount (RSM_SIM_FAULTS: <name>[@<node>]=<count>)
+  kFlag,       // on (1) or off (0) (RSM_SIM_FAULTS: <name>=<node>)
+  kCrash,      // an action, not settable from the environment
+  kInterrupt,  // likewise
+  kClear,      // likewise; every fault of every node
+};
+
+using FaultSlots = uint32_t (FaultTable::*)[kFaultNodes];
+
+struct Fault {
+  const char* name;  // as rsmsim_ext_fault and RSM_SIM_FAULTS spell it
+  const char* json;  // as rsmsim_ext_list_faults reports it (settable faults only)
+  FaultKind kind;
+  FaultSlots slots;  // where the registry keeps it (settable faults only)
+};
+
+// The one table of faults. What each does, for importers on or connects
+// to the node it is set on:
+//   barrier_open_fail   the next N barrier opens fail with
+//                       RSMERR_BARRIER_OPEN_FAILED;
+//   barrier_close_fail  the next N barrier closes fail with
+//                       RSMERR_BARRIER_FAILURE. Both count explicit
+//                       open/close and the implicit ones of put/get in
+//                       IMPLICIT mode, on non-loopback controllers only
+//                       (docs/semantics.md §5.5); a forced disconnect is
+//                       still reported first, without using up a failure.
+//   unreachable         no path to other nodes: connects and import-side
+//                       posts across fail with RSMERR_REMOTE_NODE_UNREACHABLE,
+//                       and setting it tears down the connections across,
+//                       as the driver does when a path fails.
+//   unresponsive        connects to the node wait until the fault is
+//                       cleared, the node becomes unreachable, or the
+//                       connecting node is interrupted.
+//   no_resources        export create and connect fail with
+//                       RSMERR_INSUFFICIENT_RESOURCES; publish fails so with
+//                       RSM_CREATE_SEG_DONTWAIT, else waits for the fault to
+//                       clear (or an interrupt).
+//   no_memory           export create and connect fail with
+//                       RSMERR_INSUFFICIENT_MEM.
+//   crash               the node's export segments vanish as if it had died
+//                       (importers force-disconnected, doorbells removed, ids
+//                       free); its own imports are cut off as well.
+//   interrupt           every blocking call in progress on the node returns
+//                       RSMERR_INTERRUPTED, as a Unix signal would.
+//   clear               removes every fault of every node.
+constexpr Fault kFaults[] = {
+    {"barrier_open_fail", "barrierOpenFail", FaultKind::kCount, &FaultTable::barrier_open_fail},
+    {"barrier_close_fail", "barrierCloseFail", FaultKind::kCount, &FaultTable::barrier_close_fail},
+    {"unreachable", "unreachable", FaultKind::kFlag, &FaultTable::unreachable},
+    {"unresponsive", "unresponsive", FaultKind::kFlag, &FaultTable::unresponsive},
+    {"no_resources", "noResources", FaultKind::kFlag, &FaultTable::no_resources},
+    {"no_memory", "noMemory", FaultKind::kFlag, &FaultTable::no_memory},
+    {"crash", nullptr, FaultKind::kCrash, nullptr},
+    {"interrupt", nullptr, FaultKind::kInterrupt, nullptr},
+    {"clear", nullptr, FaultKind::kClear, nullptr},
+};
+
+bool Settable(const Fault& fault) { return fault.slots != nullptr; }
+
+const Fault* FindFault(const std::string& name) {
+  for (const Fault& fault : kFaults)
+    if (name == fault.name) return &fault;
+  return nullptr;
 }
 
-// Strict decimal: digits only, no sign, no spaces, at most 10 of them.
-bool ParseDecimal(const std::string& s, uint64_t* out) {
-  if (s.empty() || s.size() > 10) return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
+// The faults RSM_SIM_FAULTS may set, for its error message.
+std::string SettableNames() {
+  std::string names;
+  for (const Fault& fault : kFaults) {
+    if (!Settable(fault)) continue;
+    if (!names.empty()) names += ", ";
+    names += fault.name;
   }
-  *out = v;
-  return true;
+  return names;
 }
 
-uint32_t* CountSlot(FaultTable& t, const std::string& name, uint32_t node) {
-  return name == "barrier_open_fail" ? &t.barrier_open_fail[node] : &t.barrier_close_fail[node];
-}
-
-uint32_t* FlagSlot(FaultTable& t, const std::string& name, uint32_t node) {
-  if (name == "unreachable") return &t.unreachable[node];
-  if (name == "unresponsive") return &t.unresponsive[node];
-  if (name == "no_resources") return &t.no_resources[node];
-  return &t.no_memory[node];
-}
+uint32_t& Slot(FaultTable& t, const Fault& fault, uint32_t node) { return (t.*fault.slots)[node]; }
 
 void Rearm(FaultTable& t) {
   uint32_t any = 0;
-  for (uint32_t n = 0; n < kFaultNodes; ++n)
-    any |= t.barrier_open_fail[n] | t.barrier_close_fail[n] | t.unreachable[n] | t.unresponsive[n] |
-           t.no_resources[n] | t.no_memory[n];
+  for (const Fault& fault : kFaults)
+    if (Settable(fault))
+      for (uint32_t n = 0; n < kFaultNodes; ++n) any |= Slot(t, fault, n);
   Store(t.armed, any != 0 ? 1u : 0u);
 }
 
@@ -115,36 +168,39 @@ bool TakeOne(uint32_t* counter) {
 int InjectLocked(Fabric& f, const FabricLock& lock, const std::string& name, uint32_t node, uint64_t value,
                  std::string* error) {
   FaultTable& t = f.layout()->faults;
-  if (IsCountFault(name)) {
-    if (value > kMaxCount) {
-      *error = name + ": a count of at most " + std::to_string(kMaxCount) + " was expected";
-      return RSMERR_BAD_ARGS_ERRORS;
-    }
-    Store(*CountSlot(t, name, node), static_cast<uint32_t>(value));
-  } else if (IsFlagFault(name)) {
-    if (value > 1) {
-      *error = name + ": 0 (off) or 1 (on) was expected";
-      return RSMERR_BAD_ARGS_ERRORS;
-    }
-    Store(*FlagSlot(t, name, node), static_cast<uint32_t>(value));
-    if (name == "unreachable" && value == 1) CutPaths(f, node);
-  } else if (name == "crash") {
-    CrashNode(f, lock, node);
-  } else if (name == "interrupt") {
-    __atomic_add_fetch(&t.interrupts[node], 1, __ATOMIC_ACQ_REL);
-    InterruptWaits(f, node);
-  } else if (name == "clear") {
-    for (uint32_t n = 0; n < kFaultNodes; ++n) {
-      Store(t.barrier_open_fail[n], 0u);
-      Store(t.barrier_close_fail[n], 0u);
-      Store(t.unreachable[n], 0u);
-      Store(t.unresponsive[n], 0u);
-      Store(t.no_resources[n], 0u);
-      Store(t.no_memory[n], 0u);
-    }
-  } else {
+  const Fault* fault = FindFault(name);
+  if (!fault) {
     *error = "unknown fault '" + name + "'";
     return RSMERR_BAD_ARGS_ERRORS;
+  }
+  switch (fault->kind) {
+    case FaultKind::kCount:
+      if (value > kMaxCount) {
+        *error = name + ": a count of at most " + std::to_string(kMaxCount) + " was expected";
+        return RSMERR_BAD_ARGS_ERRORS;
+      }
+      Store(Slot(t, *fault, node), static_cast<uint32_t>(value));
+      break;
+    case FaultKind::kFlag:
+      if (value > 1) {
+        *error = name + ": 0 (off) or 1 (on) was expected";
+        return RSMERR_BAD_ARGS_ERRORS;
+      }
+      Store(Slot(t, *fault, node), static_cast<uint32_t>(value));
+      if (fault->slots == &FaultTable::unreachable && value == 1) CutPaths(f, node);
+      break;
+    case FaultKind::kCrash:
+      CrashNode(f, lock, node);
+      break;
+    case FaultKind::kInterrupt:
+      __atomic_add_fetch(&t.interrupts[node], 1, __ATOMIC_ACQ_REL);
+      InterruptWaits(f, node);
+      break;
+    case FaultKind::kClear:
+      for (const Fault& each : kFaults)
+        if (Settable(each))
+          for (uint32_t n = 0; n < kFaultNodes; ++n) Store(Slot(t, each, n), 0u);
+      break;
   }
   Rearm(t);
   return RSM_SUCCESS;
@@ -171,26 +227,28 @@ bool ParseFaultSpec(const char* text, uint32_t local_node, std::vector<FaultSett
     const size_t at = name.find('@');
     if (at != std::string::npos) {
       uint64_t n;
-      if (!ParseDecimal(name.substr(at + 1), &n) || n > kMaxFaultNode) return fail("expected @<node 0..63>");
+      if (!ParseNumber(name.substr(at + 1), Radix::kDecimal, kMaxDigits, &n) || n > kMaxNodeId) return fail(std::string("expected @<node ") + kNodeIds + ">");
       node = static_cast<uint32_t>(n);
       name.erase(at);
-      if (!IsCountFault(name)) return fail("only barrier_open_fail and barrier_close_fail take @<node>");
+      if (!FindFault(name) || FindFault(name)->kind != FaultKind::kCount)
+        return fail("only barrier_open_fail and barrier_close_fail take @<node>");
     }
     uint64_t value;
-    if (!ParseDecimal(value_text, &value)) return fail("the value is not a decimal number of at most 10 digits");
+    if (!ParseNumber(value_text, Radix::kDecimal, kMaxDigits, &value))
+      return fail("the value is not a decimal number of at most " + std::to_string(kMaxDigits) + " digits");
+    const Fault* fault = FindFault(name);
     FaultSetting s;
     s.name = name;
-    if (IsCountFault(name)) {
+    if (fault && fault->kind == FaultKind::kCount) {
       if (value > kMaxCount) return fail("a count of at most " + std::to_string(kMaxCount) + " was expected");
       s.node = node;
       s.value = value;
-    } else if (IsFlagFault(name)) {
-      if (value > kMaxFaultNode) return fail("the value names a node, 0..63");
+    } else if (fault && fault->kind == FaultKind::kFlag) {
+      if (value > kMaxNodeId) return fail(std::string("the value names a node, ") + kNodeIds);
       s.node = static_cast<uint32_t>(value);
       s.value = 1;
     } else {
-      return fail("unknown fault (known: barrier_open_fail, barrier_close_fail, unreachable, unresponsive, "
-                  "no_resources, no_memory)");
+      return fail("unknown fault (known: " + SettableNames() + ")");
     }
     for (const FaultSetting& o : *out)
       if (o.name == s.name && o.node == s.node) return fail("given twice for node " + std::to_string(s.node));
@@ -200,21 +258,23 @@ bool ParseFaultSpec(const char* text, uint32_t local_node, std::vector<FaultSett
   }
 }
 
-void AttachFaultTable(Fabric& f, const std::vector<FaultSetting>& settings) {
+void AttachFaultTable(Fabric& f, const std::string& spec, uint32_t local_node) {
   g_fault_table = &f.layout()->faults;
+  std::vector<FaultSetting> settings;
+  std::string ignored;  // checked by the configuration already
+  if (!ParseFaultSpec(spec.c_str(), local_node, &settings, &ignored)) return;
   if (settings.empty()) return;
   FabricLock lock(f);
-  std::string ignored;  // parsed already: every setting is valid
   for (const FaultSetting& s : settings) InjectLocked(f, lock, s.name, s.node, s.value, &ignored);
 }
 
 int InjectFault(const std::string& name, uint32_t node, uint64_t value, std::string* error) {
-  if (node > kMaxFaultNode) {
-    *error = "node " + std::to_string(node) + " is not a node id (0..63)";
+  if (node > kMaxNodeId) {
+    *error = "node " + std::to_string(node) + " is not a node id (" + kNodeIds + ")";
     return RSMERR_BAD_ARGS_ERRORS;
   }
-  Fabric* f = Fabric::Get(error);
-  if (!f) return RSMERR_BAD_CONF;
+  Fabric* f;
+  if (int rc = Fabric::Get(&f, error)) return rc;
   FabricLock lock(*f);
   return InjectLocked(*f, lock, name, node, value, error);
 }
@@ -223,16 +283,18 @@ std::string FaultsJson() {
   std::string out = "{\"nodes\":[";
   const FaultTable* t = g_fault_table;
   bool first = true;
-  for (uint32_t n = 0; t && n <= kMaxFaultNode; ++n) {
-    const uint32_t open = Load(t->barrier_open_fail[n]), close = Load(t->barrier_close_fail[n]);
-    const uint32_t unreach = Load(t->unreachable[n]), unresp = Load(t->unresponsive[n]);
-    const uint32_t res = Load(t->no_resources[n]), mem = Load(t->no_memory[n]);
-    if (!(open | close | unreach | unresp | res | mem)) continue;
-    auto flag = [](uint32_t v) { return v ? "true" : "false"; };
-    out += std::string(first ? "" : ",") + "{\"node\":" + std::to_string(n) +
-           ",\"barrierOpenFail\":" + std::to_string(open) + ",\"barrierCloseFail\":" + std::to_string(close) +
-           ",\"unreachable\":" + flag(unreach) + ",\"unresponsive\":" + flag(unresp) +
-           ",\"noResources\":" + flag(res) + ",\"noMemory\":" + flag(mem) + "}";
+  for (uint32_t n = 0; t && n <= kMaxNodeId; ++n) {
+    std::string fields;
+    uint32_t any = 0;
+    for (const Fault& fault : kFaults) {
+      if (!Settable(fault)) continue;
+      const uint32_t v = Load((t->*fault.slots)[n]);
+      any |= v;
+      fields += std::string(",\"") + fault.json + "\":" +
+                (fault.kind == FaultKind::kCount ? std::to_string(v) : v ? "true" : "false");
+    }
+    if (!any) continue;
+    out += std::string(first ? "" : ",") + "{\"node\":" + std::to_string(n) + fields + "}";
     first = false;
   }
   return out + "]}";

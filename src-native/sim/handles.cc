@@ -20,9 +20,9 @@ std::atomic<uint32_t> g_epoch{1};
 size_t Hash(uintptr_t p) { return static_cast<size_t>((p >> 4) * 0x9E3779B97F4A7C15ull >> 48) & (kSetSlots - 1); }
 
 struct Registry {
-  std::vector<std::unique_ptr<HandleBase>> owned;
-  std::vector<HandleBase*> free_exports;
-  std::vector<HandleBase*> free_imports;
+  std::vector<std::unique_ptr<HandleRec>> owned;
+  std::vector<HandleRec*> free_exports;
+  std::vector<HandleRec*> free_imports;
 };
 
 Registry& Reg() {
@@ -48,7 +48,7 @@ void InstallForkHandlers() {
 }
 
 template <typename T>
-T* AcquireLocked(std::vector<HandleBase*>* free_list) {
+T* AcquireLocked(std::vector<HandleRec*>* free_list) {
   Registry& reg = Reg();
   T* rec = nullptr;
   if (free_list && !free_list->empty()) {
@@ -73,7 +73,7 @@ T* AcquireLocked(std::vector<HandleBase*>* free_list) {
 }
 
 template <typename T>
-T* Acquire(std::vector<HandleBase*>* free_list) {
+T* Acquire(std::vector<HandleRec*>* free_list) {
   InstallForkHandlers();
   std::lock_guard<std::mutex> lock(ProcessMutex());
   return AcquireLocked<T>(free_list);
@@ -131,7 +131,7 @@ ControllerRec* NewControllerLocked() {
 ExportRec* NewExport() { return Acquire<ExportRec>(&Reg().free_exports); }
 ImportRec* NewImport() { return Acquire<ImportRec>(&Reg().free_imports); }
 
-void ReleaseHandle(HandleBase* h) {
+void ReleaseHandle(HandleRec* h) {
   h->live.store(false, std::memory_order_release);
   h->Clear();
   std::lock_guard<std::mutex> lock(ProcessMutex());
@@ -139,44 +139,44 @@ void ReleaseHandle(HandleBase* h) {
   else if (h->kind == Kind::kImport) Reg().free_imports.push_back(h);
 }
 
-HandleBase* FindHandle(const void* p) {
+HandleRec* FindHandle(const void* p) {
   uintptr_t key = reinterpret_cast<uintptr_t>(p);
   if (key == 0) return nullptr;
   for (size_t i = Hash(key);; i = (i + 1) & (kSetSlots - 1)) {
     uintptr_t v = g_set[i].load(std::memory_order_acquire);
-    if (v == key) return reinterpret_cast<HandleBase*>(key);
+    if (v == key) return reinterpret_cast<HandleRec*>(key);
     if (v == 0) return nullptr;
   }
 }
 
-bool OwnedHere(const HandleBase* h) { return h->epoch == g_epoch.load(std::memory_order_relaxed); }
+bool OwnedHere(const HandleRec* h) { return h->epoch == g_epoch.load(std::memory_order_relaxed); }
 
 ExportRec* LiveExport(const void* p) {
-  HandleBase* h = FindHandle(p);
+  HandleRec* h = FindHandle(p);
   if (!h || h->kind != Kind::kExport || !h->live.load(std::memory_order_acquire) || !OwnedHere(h)) return nullptr;
   return static_cast<ExportRec*>(h);
 }
 
 ImportRec* LiveImport(const void* p) {
-  HandleBase* h = FindHandle(p);
+  HandleRec* h = FindHandle(p);
   if (!h || h->kind != Kind::kImport || !h->live.load(std::memory_order_acquire) || !OwnedHere(h)) return nullptr;
   return static_cast<ImportRec*>(h);
 }
 
 ExportRec* LiveExportAnyProcess(const void* p) {
-  HandleBase* h = FindHandle(p);
+  HandleRec* h = FindHandle(p);
   if (!h || h->kind != Kind::kExport || !h->live.load(std::memory_order_acquire)) return nullptr;
   return static_cast<ExportRec*>(h);
 }
 
 ImportRec* LiveImportAnyProcess(const void* p) {
-  HandleBase* h = FindHandle(p);
+  HandleRec* h = FindHandle(p);
   if (!h || h->kind != Kind::kImport || !h->live.load(std::memory_order_acquire)) return nullptr;
   return static_cast<ImportRec*>(h);
 }
 
 ControllerRec* AnyController(const void* p) {
-  HandleBase* h = FindHandle(p);
+  HandleRec* h = FindHandle(p);
   return h && h->kind == Kind::kController ? static_cast<ControllerRec*>(h) : nullptr;
 }
 

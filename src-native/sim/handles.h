@@ -22,17 +22,17 @@ namespace rsmsim {
 
 enum class Kind : uint32_t { kController = 1, kExport = 2, kImport = 3 };
 
-struct HandleBase {
-  explicit HandleBase(Kind k) : kind(k) {}
-  virtual ~HandleBase() = default;
+struct HandleRec {
+  explicit HandleRec(Kind k) : kind(k) {}
+  virtual ~HandleRec() = default;
   virtual void Clear() = 0;
   const Kind kind;
   std::atomic<bool> live{false};
   uint32_t epoch = 0;
 };
 
-struct ControllerRec final : HandleBase {
-  ControllerRec() : HandleBase(Kind::kController) {}
+struct ControllerRec final : HandleRec {
+  ControllerRec() : HandleRec(Kind::kController) {}
   void Clear() override {}
   std::string type;  // as first spelled by the caller
   int unit = 0;
@@ -50,8 +50,8 @@ enum class SegState { kNone, kBound, kPublished, kConnected, kMapped };
 // of the same range share it). Defined in export.cc.
 struct Backing;
 
-struct ExportRec final : HandleBase {
-  ExportRec() : HandleBase(Kind::kExport) {}
+struct ExportRec final : HandleRec {
+  ExportRec() : HandleRec(Kind::kExport) {}
   void Clear() override;
   std::mutex mu;  // the segment mutex
   ControllerRec* ctlr = nullptr;
@@ -67,8 +67,8 @@ struct ExportRec final : HandleBase {
   size_t backing_offset = 0;
 };
 
-struct ImportRec final : HandleBase {
-  ImportRec() : HandleBase(Kind::kImport) {}
+struct ImportRec final : HandleRec {
+  ImportRec() : HandleRec(Kind::kImport) {}
   void Clear() override;
   std::mutex mu;  // the segment mutex
   ControllerRec* ctlr = nullptr;
@@ -119,13 +119,13 @@ ExportRec* NewExport();
 ImportRec* NewImport();
 // Clears the record and makes it available for recycling; the pointer stays
 // recognisable (as released).
-void ReleaseHandle(HandleBase* h);
+void ReleaseHandle(HandleRec* h);
 
 // The record at `p` if it is one of ours (live or released), else nullptr.
-HandleBase* FindHandle(const void* p);
+HandleRec* FindHandle(const void* p);
 
 // True when `h` was made in this process (not inherited through fork).
-bool OwnedHere(const HandleBase* h);
+bool OwnedHere(const HandleRec* h);
 
 // Live records of this process of the given kind, else nullptr.
 ExportRec* LiveExport(const void* p);

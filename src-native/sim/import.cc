@@ -116,8 +116,8 @@ int MmapError(int err) {
 // the one the exporter handed over at connect: a rebind moves that memory,
 // never replaces it. Returns 0 or errno.
 int DriverMap(ImportRec* seg, int prot, off_t offset, size_t length, void* hint, bool fixed, void** out) {
-  std::string error;
-  Fabric* f = Fabric::Get(&error);
+  Fabric* f;
+  if (Fabric::Get(&f) != RSM_SUCCESS) return ENODEV;
   if (seg->LiveGeneration() != seg->connect_gen) return ENODEV;
   {
     FabricLock lock(*f);
@@ -141,8 +141,8 @@ int DriverMap(ImportRec* seg, int prot, off_t offset, size_t length, void* hint,
 // The driver's part of connect, under the registry lock: find the published
 // segment, apply the ACL and user checks, enter the import and bump its
 // generation. The memory comes afterwards, from the exporter.
-int ConnectLocked(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node_id_t node, rsm_memseg_id_t segid,
-                  rsm_permission_t perm, ImportRec* rec, uint32_t* index_out, uint32_t* export_out, uint32_t* mode_out,
+int ConnectInRegistry(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node_id_t node, rsm_memseg_id_t segid,
+                      rsm_permission_t perm, ImportRec* rec, uint32_t* index_out, uint32_t* export_out, uint32_t* mode_out,
                   uint64_t* offset_out, uint64_t* length_out) {
   FabricLock lock(*f);
   if (int rc = f->Health()) return rc;
@@ -225,7 +225,7 @@ int ConnectLocked(Fabric* f, ControllerRec* ctlr, const LinkDesc* path, rsm_node
 
 // Asks the exporting process for its memory; it decides again from its own
 // records, and what it grants (mode and descriptor) is what the import gets.
-// On refusal the import entry made by ConnectLocked is freed.
+// On refusal the import entry made by ConnectInRegistry is freed.
 int ObtainMemory(Fabric* f, ImportRec* rec, uint32_t index, uint32_t export_index, uint32_t node,
                  rsm_permission_t perm, uint32_t* mode, uint64_t* offset, uint64_t* length) {
   Grant g = FetchMemory(rec->export_pid, rec->export_key, export_index, rec->export_inc, node, perm);
@@ -249,10 +249,9 @@ int ObtainMemory(Fabric* f, ImportRec* rec, uint32_t index, uint32_t export_inde
 
 int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid, rsm_permission_t perm,
                   ImportRec** out) {
-  std::string error;
   int rc;
-  Fabric* f = Fabric::Get(&error);
-  if (!f) return RSMERR_INSUFFICIENT_RESOURCES;
+  Fabric* f;
+  if (Fabric::Get(&f) != RSM_SUCCESS) return RSMERR_INSUFFICIENT_RESOURCES;
   if (int broken = f->Health()) return broken;
   // Injected: the library's allocation, or its open of /dev/rsm, fails.
   rc = ResourceFault(ctlr->node);
@@ -272,7 +271,7 @@ int ImportConnect(ControllerRec* ctlr, rsm_node_id_t node, rsm_memseg_id_t segid
   uint64_t file_offset = 0, length = 0;
   // Never release the record while holding the registry lock: releasing
   // takes the process mutex, which is held elsewhere around registry calls.
-  rc = ConnectLocked(f, ctlr, path, node, segid, perm, rec, &index, &export_index, &mode, &file_offset, &length);
+  rc = ConnectInRegistry(f, ctlr, path, node, segid, perm, rec, &index, &export_index, &mode, &file_offset, &length);
   if (rc == RSM_SUCCESS) rc = ObtainMemory(f, rec, index, export_index, ctlr->node, perm, &mode, &file_offset, &length);
   if (rc != RSM_SUCCESS) {
     ReleaseHandle(rec);
@@ -306,8 +305,8 @@ int ImportDisconnect(ImportRec* seg) {
       seg->state = SegState::kConnected;
     }
     if (seg->pollfd_count != 0) return RSMERR_POLLFD_IN_USE;
-    std::string error;
-    Fabric* f = Fabric::Get(&error);
+    Fabric* f;
+    if (int rc = Fabric::Get(&f)) return rc;
     FabricLock lock(*f);
     const ImportEntry& m = f->imp(seg->entry);
     if (m.in_use && m.incarnation == seg->entry_inc) f->FreeImport(lock, seg->entry);
@@ -378,9 +377,8 @@ int ImplicitMapWith(ImportRec* seg, int (*map_error)(int)) {
 }
 
 void CheckExporterAlive(ImportRec* seg) {
-  std::string error;
-  Fabric* f = Fabric::Get(&error);
-  if (!f) return;
+  Fabric* f;
+  if (Fabric::Get(&f) != RSM_SUCCESS) return;
   FabricLock lock(*f);
   if (!f->Alive(seg->export_owner, seg->export_owner_inc)) f->ReapIfDead(lock, seg->export_owner);
 }

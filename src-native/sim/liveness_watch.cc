@@ -116,9 +116,8 @@ WatcherState& State() {
 }  // namespace
 
 void WatchCluster() {
-  std::string error;
-  Fabric* f = Fabric::Get(&error);
-  if (!f) return;
+  Fabric* f;
+  if (Fabric::Get(&f) != RSM_SUCCESS) return;
   WatcherState& s = State();
   std::lock_guard<std::mutex> lock(s.mu);
   const pid_t self = getpid();

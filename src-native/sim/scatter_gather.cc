@@ -111,9 +111,8 @@ uint32_t NodeGrant(Fabric* f, const ImportRec* seg) {
 // still stands, every handle entry names a live local-memory handle and
 // stays inside it, the exporter grants the node the direction.
 int DriverTransfer(ImportRec* seg, rsm_scat_gath_t* sg, bool put) {
-  std::string error;
-  Fabric* f = Fabric::Get(&error);
-  if (!f) return RSMERR_BAD_SGIO;
+  Fabric* f;
+  if (Fabric::Get(&f) != RSM_SUCCESS) return RSMERR_BAD_SGIO;
   CheckExporterAlive(seg);  // a dead exporter's importers are cut off first
   std::lock_guard<std::mutex> slock(seg->mu);
   if (seg->LiveGeneration() != seg->connect_gen) return RSMERR_BAD_SGIO;

@@ -45,8 +45,8 @@ SignalSlot& SlotOf(Fabric& f, const Target& t) {
 }
 
 Fabric* GetFabric() {
-  std::string error;
-  return Fabric::Get(&error);
+  Fabric* f;
+  return Fabric::Get(&f) == RSM_SUCCESS ? f : nullptr;
 }
 
 // ---- the slot word: incarnation, rung bit, count (signal_slots.h) ----
@@ -360,7 +360,7 @@ bool Consume(Fabric& f, const Target& t, const Doorbell* bell) {
 }
 
 // The slot a live handle of this process owns; also returns its record.
-bool OwnTarget(void* memseg, Target* t, HandleBase** rec) {
+bool OwnTarget(void* memseg, Target* t, HandleRec** rec) {
   if (ExportRec* e = LiveExport(memseg)) {
     *t = Target{true, e->entry, e->entry_inc};
     *rec = e;
@@ -573,7 +573,7 @@ int SignalPost(void* memseg, uint_t) {
 int SignalWait(void* memseg, int timeout) {
   if (!memseg) return RSMERR_BAD_SEG_HNDL;
   Target t;
-  HandleBase* rec;
+  HandleRec* rec;
   if (!OwnTarget(memseg, &t, &rec)) return RSMERR_BAD_SEG_HNDL;
   Fabric* f = GetFabric();
   if (!f) return RSMERR_INSUFFICIENT_RESOURCES;
@@ -688,7 +688,7 @@ int GetPollfd(void* memseg, struct pollfd* fd) {
   if (!memseg) return RSMERR_BAD_SEG_HNDL;
   if (!fd) return RSMERR_BAD_ADDR;
   Target t;
-  HandleBase* rec;
+  HandleRec* rec;
   if (!OwnTarget(memseg, &t, &rec)) return RSMERR_BAD_SEG_HNDL;
   if (rec->kind == Kind::kExport) return GetPollfdOf(static_cast<ExportRec*>(rec), t, fd);
   return GetPollfdOf(static_cast<ImportRec*>(rec), t, fd);
@@ -697,12 +697,18 @@ int GetPollfd(void* memseg, struct pollfd* fd) {
 int ReleasePollfd(void* memseg) {
   if (!memseg) return RSMERR_BAD_SEG_HNDL;
   Target t;
-  HandleBase* rec;
+  HandleRec* rec;
   if (!OwnTarget(memseg, &t, &rec)) return RSMERR_BAD_SEG_HNDL;
   if (rec->kind == Kind::kExport) return ReleasePollfdOf(static_cast<ExportRec*>(rec), t);
   return ReleasePollfdOf(static_cast<ImportRec*>(rec), t);
 }
 
-}  // namespace rsmsim
+bool IsDoorbellName(const char* name) {
+  unsigned index, inc;
+  char kind;
+  int end = 0;
+  if (sscanf(name, "sig-%c%u-%u%n", &kind, &index, &inc, &end) != 3 || name[end] != '\0') return false;
+  return (kind == 'e' || kind == 'i') && BellName(Target{kind == 'e', index, inc}) == name;
+}
 
-extern "C" RSMSIM_VISIBLE int rsmsim_ext_import_torn_down(void* memseg) { return rsmsim::ImportTornDown(memseg); }
+}  // namespace rsmsim

@@ -52,8 +52,11 @@ void InterruptWaits(Fabric& fabric, uint32_t node);
 
 // Whether the import's connection has been torn down (forced disconnect):
 // 1 yes, 0 no, -1 not a live import handle of this process. For
-// rsmsim_ext_import_torn_down (sim_api.h).
+// rsmsim_ext_import_torn_down (extensions.cc).
 int ImportTornDown(void* memseg);
+
+// Whether a file name in the cluster directory is that of a doorbell.
+bool IsDoorbellName(const char* name);
 
 // One event from an import toward the segment currently published under its
 // id on its node (dropped if there is none). For the implicit post of

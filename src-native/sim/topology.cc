@@ -16,8 +16,8 @@
 namespace rsmsim {
 
 int BuildTopology(rsm_topology_t** out) {
-  std::string error;
-  if (!Fabric::Get(&error)) return RSMERR_BAD_CONF;
+  Fabric* fabric;
+  if (int rc = Fabric::Get(&fabric)) return rc;
   const Config& config = GetConfig();
   const NodeDesc* node = config.topology.FindNode(config.node);
 

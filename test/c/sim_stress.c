@@ -1,8 +1,10 @@
 /*
  * Stress for the simulator: threads creating, publishing, connecting,
  * transferring and tearing down segments concurrently, in two processes
- * sharing one cluster. Not part of the build; compile by hand like
- * sim_selftest.c and run with no arguments.
+ * sharing one cluster. Built as build/Release/rsm_c_sim_stress and run by
+ * test/c-program.test.js with a small round count; the arguments, if any, are
+ * the number of rounds per thread (default 300) and of threads per process
+ * (default 4).
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -15,10 +17,11 @@
 
 #include "rsmapi.h"
 
-#define THREADS 4
-#define ROUNDS 300
+#define MAX_THREADS 16
 
 static size_t page;
+static int rounds = 300;
+static int threads = 4;
 static int failures;
 static pthread_mutex_t fail_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -39,16 +42,19 @@ static void* worker(void* arg) {
   char* buf = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   OK(rsm_get_controller("loopback", &lb));
   OK(rsm_get_controller("sci0", &sci));
-  for (int i = 0; i < ROUNDS; i++) {
+  for (int i = 0; i < rounds; i++) {
     rsm_memseg_export_handle_t ex;
     rsm_memseg_import_handle_t im;
     rsm_memseg_id_t id = 0;
     rsmapi_barrier_t bar;
     uint64_t v = ((uint64_t)t << 32) | (uint64_t)i, r = 0;
     size_t len = (size_t)(1 + i % 4) * page;
-    OK(rsm_memseg_export_create(i % 2 ? lb : sci, &ex, buf, len, 0));
+    /* An importer reaches a segment only through the controller it was
+     * published on (docs/semantics.md §4.3). */
+    rsmapi_controller_handle_t ctlr = i % 2 ? lb : sci;
+    OK(rsm_memseg_export_create(ctlr, &ex, buf, len, 0));
     OK(rsm_memseg_export_publish(ex, &id, NULL, 0));
-    OK(rsm_memseg_import_connect(i % 3 ? lb : sci, 1, id, RSM_PERM_RDWR, &im));
+    OK(rsm_memseg_import_connect(ctlr, 1, id, RSM_PERM_RDWR, &im));
     OK(rsm_memseg_import_init_barrier(im, RSM_BARRIER_SEGMENT, &bar));
     OK(rsm_memseg_import_open_barrier(&bar));
     OK(rsm_memseg_import_put64(im, (off_t)(len - 8), &v, 1));
@@ -70,15 +76,20 @@ static void* worker(void* arg) {
 }
 
 static int run(void) {
-  pthread_t th[THREADS];
-  for (long t = 0; t < THREADS; t++) pthread_create(&th[t], NULL, worker, (void*)t);
-  for (int t = 0; t < THREADS; t++) pthread_join(th[t], NULL);
+  pthread_t th[MAX_THREADS];
+  for (long t = 0; t < threads; t++) pthread_create(&th[t], NULL, worker, (void*)t);
+  for (int t = 0; t < threads; t++) pthread_join(th[t], NULL);
   return failures;
 }
 
-int main(void) {
+int main(int argc, char** argv) {
   char dir[128];
   page = (size_t)sysconf(_SC_PAGESIZE);
+  if ((argc > 1 && (rounds = atoi(argv[1])) <= 0) ||
+      (argc > 2 && ((threads = atoi(argv[2])) <= 0 || threads > MAX_THREADS))) {
+    fprintf(stderr, "usage: %s [rounds per thread] [threads per process, 1..%d]\n", argv[0], MAX_THREADS);
+    return 2;
+  }
   snprintf(dir, sizeof dir, "/dev/shm/rsmsim-stress-%d", (int)getpid());
   setenv("RSM_SIM_DIR", dir, 1);
   setenv("RSM_SIM_NODE", "1", 1);
@@ -93,7 +104,8 @@ int main(void) {
   char path[400];
   while (d && (e = readdir(d))) {
     if (e->d_name[0] == '.') continue;
-    if (strncmp(e->d_name, "seg-", 4) == 0) leftovers++;
+    /* Segment memory is no file: only the registry may remain. */
+    if (strcmp(e->d_name, "fabric") != 0) leftovers++;
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
     unlink(path);
   }
