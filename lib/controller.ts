@@ -8,6 +8,7 @@ import { ExportSegment } from './export-segment';
 import { ImportSegment } from './import-segment';
 import { LocalMemory } from './local-memory';
 import type { NativeController } from './native';
+import { invalidThis, isObject } from './receiver';
 import * as check from './validate';
 
 /** rsmapi_controller_attr_t. */
@@ -65,6 +66,14 @@ export class Controller {
   /** The controller's name: the one given to getController, or the default it chose. */
   readonly name: string;
 
+  /** Marks objects this class made (see #own). */
+  readonly #brand = true;
+
+  /** TypeError ERR_INVALID_THIS unless `self` is a Controller this package made. */
+  static #own(self: unknown): void {
+    if (!isObject(self) || !(#brand in self)) throw invalidThis('Controller');
+  }
+
   /** @internal */
   constructor(native: NativeController, name: string) {
     this.native = check.nativeHandle(native, binding.NativeController, 'Controller');
@@ -73,6 +82,7 @@ export class Controller {
 
   /** rsm_get_controller_attr. */
   attributes(): ControllerAttributes {
+    Controller.#own(this);
     return Object.freeze(this.native.attr());
   }
 
@@ -82,6 +92,7 @@ export class Controller {
    * the page size (RSMERR_BAD_MEM_ALIGNMENT otherwise).
    */
   createExport(size: number, options?: ExportOptions): ExportSegment {
+    Controller.#own(this);
     const opts = check.object<ExportOptions>(options, 'options');
     check.integer(size, 'size', 1, 2 ** 40, 'RSMERR_BAD_LENGTH');
     let flags = 0;
@@ -97,6 +108,7 @@ export class Controller {
    * where librsm refuses them until one exists.
    */
   async connect(node: number, segmentId: number, options?: ConnectOptions): Promise<ImportSegment> {
+    Controller.#own(this);
     check.uint32(node, 'node');
     check.uint32(segmentId, 'segmentId');
     const opts = check.object<ConnectOptions>(options, 'options');
@@ -111,22 +123,26 @@ export class Controller {
    * scatter/gather entries (ImportSegment.putv / getv) can name.
    */
   createLocalMemory(size: number): LocalMemory {
+    Controller.#own(this);
     check.integer(size, 'size', 1, 2 ** 40, 'RSMERR_BAD_LENGTH');
     return new LocalMemory(this.native.createLocalMemory(size), this);
   }
 
   /** rsm_release_controller, after releasing every segment still open through it. Idempotent. */
   release(): void {
+    Controller.#own(this);
     this.native.release();
   }
 
   /** True once release() ran. */
   get released(): boolean {
+    Controller.#own(this);
     return this.native.released;
   }
 
   /** Same as release(), for `using`. */
   [Symbol.dispose](): void {
+    Controller.#own(this);
     this.release();
   }
 }

@@ -8,6 +8,7 @@ import type { Controller } from './controller';
 import { codedError } from './errors';
 import { bytesOver, viewOver } from './memory-views';
 import type { NativeExportSegment } from './native';
+import { invalidThis, isObject } from './receiver';
 import { signalIterator, waitForSignal } from './signals';
 import type { SignalIteratorOptions, WaitOptions } from './signals';
 import * as check from './validate';
@@ -45,6 +46,11 @@ export class ExportSegment {
   readonly size: number;
   #bytes: Uint8Array | undefined;
 
+  /** TypeError ERR_INVALID_THIS unless `self` is an ExportSegment this package made. */
+  static #own(self: unknown): void {
+    if (!isObject(self) || !(#bytes in self)) throw invalidThis('ExportSegment');
+  }
+
   /** @internal */
   constructor(native: NativeExportSegment, controller: Controller) {
     this.native = check.nativeHandle(native, binding.NativeExportSegment, 'ExportSegment');
@@ -54,17 +60,20 @@ export class ExportSegment {
 
   /** The exported memory. Writes here are what importers read. Empty after destroy(). */
   get bytes(): Uint8Array {
+    ExportSegment.#own(this);
     this.#bytes = bytesOver(this.native.buffer, this.#bytes);
     return this.#bytes;
   }
 
   /** The exported memory as another typed view (e.g. Uint32Array); empty after destroy(). */
   view<T extends ArrayBufferView>(type: new (buffer: ArrayBuffer) => T): T {
+    ExportSegment.#own(this);
     return viewOver(this.native.buffer, type);
   }
 
   /** The id importers connect with, while published (undefined once unpublished, destroyed or its controller released). */
   get segmentId(): number | undefined {
+    ExportSegment.#own(this);
     return this.native.segmentId;
   }
 
@@ -75,6 +84,7 @@ export class ExportSegment {
    * garbage-collected.
    */
   get published(): boolean {
+    ExportSegment.#own(this);
     return this.native.segmentId !== undefined;
   }
 
@@ -83,6 +93,7 @@ export class ExportSegment {
    * interconnect resources). Resolves to the segment id.
    */
   async publish(options?: PublishOptions): Promise<number> {
+    ExportSegment.#own(this);
     const opts = check.object<PublishOptions>(options, 'options');
     const requested = opts.segmentId === undefined ? SegmentIds.AUTO : check.uint32(opts.segmentId, 'options.segmentId', 'RSMERR_RESERVED_SEGID');
     const acl = accessListArray(opts.accessList, 'options.accessList');
@@ -91,11 +102,13 @@ export class ExportSegment {
 
   /** rsm_memseg_export_unpublish: new connects fail, existing importers are disconnected. */
   unpublish(): void {
+    ExportSegment.#own(this);
     this.native.unpublish();
   }
 
   /** rsm_memseg_export_republish: a new access list for later connects; existing importers keep theirs. */
   republish(accessList: readonly AccessEntry[]): void {
+    ExportSegment.#own(this);
     this.native.republish(accessListArray(accessList, 'accessList'));
   }
 
@@ -110,6 +123,7 @@ export class ExportSegment {
    * (RSMERR_REBIND_NOT_ALLOWED otherwise).
    */
   rebind(): void {
+    ExportSegment.#own(this);
     this.native.rebind();
   }
 
@@ -119,16 +133,19 @@ export class ExportSegment {
    * Idempotent.
    */
   destroy(): void {
+    ExportSegment.#own(this);
     this.native.destroy();
   }
 
   /** True once destroy() ran (or the controller was released). */
   get destroyed(): boolean {
+    ExportSegment.#own(this);
     return this.native.destroyed;
   }
 
   /** rsm_intr_signal_post: one event to every import connected to this segment, on every node. */
   signal(): void {
+    ExportSegment.#own(this);
     this.native.signal();
   }
 
@@ -139,11 +156,13 @@ export class ExportSegment {
    * with ERR_RSM_RELEASED.
    */
   waitForSignal(options?: WaitOptions): Promise<void> {
+    ExportSegment.#own(this);
     return waitForSignal(this.native, options);
   }
 
   /** The events posted to this segment, one iteration each, until aborted or destroyed. */
   signals(options?: SignalIteratorOptions): AsyncGenerator<void, void, undefined> {
+    ExportSegment.#own(this);
     return signalIterator(this.native, options);
   }
 
@@ -154,16 +173,19 @@ export class ExportSegment {
    * given back with releasePollDescriptor().
    */
   pollDescriptor(): number {
+    ExportSegment.#own(this);
     return this.native.pollDescriptor();
   }
 
   /** rsm_memseg_release_pollfd for one pollDescriptor() reference; false when none is held. */
   releasePollDescriptor(): boolean {
+    ExportSegment.#own(this);
     return this.native.releasePollDescriptor();
   }
 
   /** Same as destroy(), for `using`. */
   [Symbol.dispose](): void {
+    ExportSegment.#own(this);
     this.destroy();
   }
 }

@@ -11,6 +11,7 @@ import { codedError, RsmError } from './errors';
 import { LocalMemory } from './local-memory';
 import { Mapping } from './mapping';
 import type { NativeImportAccess, NativeImportSegment, NativeIoEntry } from './native';
+import { invalidThis, isObject } from './receiver';
 import { signalIterator, waitForSignal } from './signals';
 import type { SignalIteratorOptions, WaitOptions } from './signals';
 import { runInBarrier } from './transfer-block';
@@ -106,6 +107,11 @@ export class ImportSegment {
    */
   readonly #direct: boolean;
 
+  /** TypeError ERR_INVALID_THIS unless `self` is an ImportSegment this package made. */
+  static #own(self: unknown): void {
+    if (!isObject(self) || !(#access in self)) throw invalidThis('ImportSegment');
+  }
+
   /** @internal */
   constructor(native: NativeImportSegment, controller: Controller, node: number, segmentId: number, permission: number) {
     this.native = check.nativeHandle(native, binding.NativeImportSegment, 'ImportSegment');
@@ -120,6 +126,7 @@ export class ImportSegment {
 
   /** rsm_memseg_import_put: writes all of `data` at segment `offset`. */
   put(offset: number, data: ArrayBufferView): void {
+    ImportSegment.#own(this);
     const at = check.offset(offset);
     const view = check.view(data, 'data');
     if (this.#direct) this.#access.put(at, view);
@@ -128,6 +135,7 @@ export class ImportSegment {
 
   /** rsm_memseg_import_get: fills `target` from segment `offset`; returns `target`. */
   get<T extends ArrayBufferView>(offset: number, target: T): T {
+    ImportSegment.#own(this);
     const at = check.offset(offset);
     const view = check.view(target, 'target');
     if (this.#direct) this.#access.get(at, view);
@@ -137,11 +145,13 @@ export class ImportSegment {
 
   /** `length` bytes from segment `offset`, as a new Uint8Array. */
   read(offset: number, length: number): Uint8Array {
+    ImportSegment.#own(this);
     return this.get(offset, allocate(Uint8Array, check.length(length), 'length'));
   }
 
   /** rsm_memseg_import_put8/16/32/64: each element is one access of its width. */
   put8(offset: number, values: Uint8Array | Int8Array): void {
+    ImportSegment.#own(this);
     // One element: the same single put8 through the scalar function, which
     // skips reading the view in native code.
     if (this.#direct && ArrayBuffer.isView(values) && values.length === 1 && (values instanceof Uint8Array || values instanceof Int8Array)) {
@@ -155,6 +165,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   put16(offset: number, values: Uint16Array | Int16Array): void {
+    ImportSegment.#own(this);
     if (this.#direct && ArrayBuffer.isView(values) && values.length === 1 && (values instanceof Uint16Array || values instanceof Int16Array)) {
       this.#access.store16(check.offset(offset), values[0]);
     } else {
@@ -166,6 +177,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   put32(offset: number, values: Uint32Array | Int32Array | Float32Array): void {
+    ImportSegment.#own(this);
     // Float32Array elements are not integers: they take the view path.
     if (this.#direct && ArrayBuffer.isView(values) && values.length === 1 && (values instanceof Uint32Array || values instanceof Int32Array)) {
       this.#access.store32(check.offset(offset), values[0]);
@@ -178,6 +190,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   put64(offset: number, values: BigUint64Array | BigInt64Array | Float64Array): void {
+    ImportSegment.#own(this);
     if (this.#direct && ArrayBuffer.isView(values) && values.length === 1 && (values instanceof BigUint64Array || values instanceof BigInt64Array)) {
       this.#access.store64(check.offset(offset), values[0]);
     } else {
@@ -187,6 +200,7 @@ export class ImportSegment {
 
   /** rsm_memseg_import_get8/16/32/64 into `target`; returns `target`. */
   get8<T extends Uint8Array | Int8Array>(offset: number, target: T): T {
+    ImportSegment.#own(this);
     // One element: the same single get8 through the scalar function; storing
     // the unsigned value into a signed array keeps its bits.
     if (this.#direct && ArrayBuffer.isView(target) && target.length === 1 && (target instanceof Uint8Array || target instanceof Int8Array)) {
@@ -200,6 +214,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   get16<T extends Uint16Array | Int16Array>(offset: number, target: T): T {
+    ImportSegment.#own(this);
     if (this.#direct && ArrayBuffer.isView(target) && target.length === 1 && (target instanceof Uint16Array || target instanceof Int16Array)) {
       target[0] = this.#access.load16(check.offset(offset));
       return target;
@@ -211,6 +226,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   get32<T extends Uint32Array | Int32Array | Float32Array>(offset: number, target: T): T {
+    ImportSegment.#own(this);
     if (this.#direct && ArrayBuffer.isView(target) && target.length === 1 && (target instanceof Uint32Array || target instanceof Int32Array)) {
       target[0] = this.#access.load32(check.offset(offset));
       return target;
@@ -222,6 +238,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   get64<T extends BigUint64Array | BigInt64Array | Float64Array>(offset: number, target: T): T {
+    ImportSegment.#own(this);
     if (this.#direct && ArrayBuffer.isView(target) && target.length === 1 && (target instanceof BigUint64Array || target instanceof BigInt64Array)) {
       target[0] = this.#access.load64(check.offset(offset));
       return target;
@@ -231,18 +248,22 @@ export class ImportSegment {
 
   /** `count` elements of 8/16/32/64 bits from segment `offset`, one access each, as a new array. */
   read8(offset: number, count: number): Uint8Array {
+    ImportSegment.#own(this);
     return this.get8(offset, allocate(Uint8Array, check.length(count, 'count'), 'count'));
   }
   /** rsm_memseg_import_get16 of `count` elements from `offset`, as a new array (errors as get16). */
   read16(offset: number, count: number): Uint16Array {
+    ImportSegment.#own(this);
     return this.get16(offset, allocate(Uint16Array, check.length(count, 'count'), 'count'));
   }
   /** rsm_memseg_import_get32 of `count` elements from `offset`, as a new array (errors as get32). */
   read32(offset: number, count: number): Uint32Array {
+    ImportSegment.#own(this);
     return this.get32(offset, allocate(Uint32Array, check.length(count, 'count'), 'count'));
   }
   /** rsm_memseg_import_get64 of `count` elements from `offset`, as a new array (errors as get64). */
   read64(offset: number, count: number): BigUint64Array {
+    ImportSegment.#own(this);
     return this.get64(offset, allocate(BigUint64Array, check.length(count, 'count'), 'count'));
   }
 
@@ -251,6 +272,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_OFFSET outside the segment (or the mapped window).
    */
   load8(offset: number): number {
+    ImportSegment.#own(this);
     const at = check.offset(offset);
     return this.#direct ? this.#access.load8(at) : this.#transfer(at + 1, () => this.#access.load8(at));
   }
@@ -259,6 +281,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2; RSMERR_BAD_OFFSET outside the segment.
    */
   load16(offset: number): number {
+    ImportSegment.#own(this);
     const at = check.offset(offset);
     return this.#direct ? this.#access.load16(at) : this.#transfer(at + 2, () => this.#access.load16(at));
   }
@@ -267,6 +290,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4; RSMERR_BAD_OFFSET outside the segment.
    */
   load32(offset: number): number {
+    ImportSegment.#own(this);
     const at = check.offset(offset);
     return this.#direct ? this.#access.load32(at) : this.#transfer(at + 4, () => this.#access.load32(at));
   }
@@ -275,6 +299,7 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8; RSMERR_BAD_OFFSET outside the segment.
    */
   load64(offset: number): bigint {
+    ImportSegment.#own(this);
     const at = check.offset(offset);
     return this.#direct ? this.#access.load64(at) : this.#transfer(at + 8, () => this.#access.load64(at));
   }
@@ -285,6 +310,7 @@ export class ImportSegment {
    * @throws {RangeError} for any other number; {@link RsmError} RSMERR_BAD_OFFSET outside the segment.
    */
   store8(offset: number, value: number): void {
+    ImportSegment.#own(this);
     const at = check.offset(offset);
     if (this.#direct) this.#access.store8(at, value);
     else this.#transfer(at + 1, () => this.#access.store8(at, value));
@@ -294,6 +320,7 @@ export class ImportSegment {
    * @throws {RangeError} for any other number; {@link RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2.
    */
   store16(offset: number, value: number): void {
+    ImportSegment.#own(this);
     const at = check.offset(offset);
     if (this.#direct) this.#access.store16(at, value);
     else this.#transfer(at + 2, () => this.#access.store16(at, value));
@@ -303,6 +330,7 @@ export class ImportSegment {
    * @throws {RangeError} for any other number; {@link RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4.
    */
   store32(offset: number, value: number): void {
+    ImportSegment.#own(this);
     const at = check.offset(offset);
     if (this.#direct) this.#access.store32(at, value);
     else this.#transfer(at + 4, () => this.#access.store32(at, value));
@@ -312,6 +340,7 @@ export class ImportSegment {
    * @throws {RangeError} for any other bigint, TypeError for a number; {@link RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8.
    */
   store64(offset: number, value: bigint): void {
+    ImportSegment.#own(this);
     const at = check.offset(offset);
     if (this.#direct) this.#access.store64(at, value);
     else this.#transfer(at + 8, () => this.#access.store64(at, value));
@@ -322,11 +351,13 @@ export class ImportSegment {
    * segment in one call. Returns the number of entries not done (0).
    */
   putv(entries: readonly IoEntry[], options?: ScatterGatherOptions): number {
+    ImportSegment.#own(this);
     return this.#scatterGather(true, entries, options);
   }
 
   /** rsm_memseg_import_getv: up to 16 transfers from the segment into local memory. */
   getv(entries: readonly IoEntry[], options?: ScatterGatherOptions): number {
+    ImportSegment.#own(this);
     return this.#scatterGather(false, entries, options);
   }
 
@@ -336,6 +367,7 @@ export class ImportSegment {
    * which map() fails with RSMERR_SEG_ALREADY_MAPPED until unmap().
    */
   map(options: MapOptions): Mapping {
+    ImportSegment.#own(this);
     const opts = check.object<MapOptions>(options, 'options');
     const offset = opts.offset === undefined ? 0 : check.offset(opts.offset, 'options.offset');
     const length = check.length(opts.length, 'options.length');
@@ -350,11 +382,13 @@ export class ImportSegment {
 
   /** The explicit mapping, while there is one. */
   get mapping(): Mapping | undefined {
+    ImportSegment.#own(this);
     return this.#mapping !== undefined && !this.#mapping.unmapped ? this.#mapping : undefined;
   }
 
   /** rsm_memseg_import_unmap: removes the mapping (explicit or implicit). */
   unmap(): void {
+    ImportSegment.#own(this);
     if (this.#mapping !== undefined && !this.#mapping.unmapped) {
       this.#mapping.unmap();
       return;
@@ -368,11 +402,13 @@ export class ImportSegment {
 
   /** rsm_memseg_import_get_mode. */
   get mode(): BarrierMode {
+    ImportSegment.#own(this);
     return this.native.getMode() as BarrierMode;
   }
 
   /** rsm_memseg_import_set_mode: BarrierMode.IMPLICIT (default) or BarrierMode.EXPLICIT. */
   setMode(mode: BarrierMode): void {
+    ImportSegment.#own(this);
     this.native.setMode(check.uint32(mode, 'mode', 'RSMERR_BAD_MODE'));
   }
 
@@ -385,11 +421,13 @@ export class ImportSegment {
    * new connection helps.
    */
   transaction<R>(block: (segment: this) => R, options?: TransactionOptions): R {
+    ImportSegment.#own(this);
     return runInBarrier(this, block, options);
   }
 
   /** rsm_intr_signal_post: one event to the exporter's segment (dropped if it is gone). */
   signal(): void {
+    ImportSegment.#own(this);
     this.native.signal();
   }
 
@@ -405,11 +443,13 @@ export class ImportSegment {
    * at a forced disconnect, the wait stays pending until its timeout.)
    */
   waitForSignal(options?: WaitOptions): Promise<void> {
+    ImportSegment.#own(this);
     return waitForSignal(this.native, options);
   }
 
   /** The events posted to this import, one iteration each, until aborted, disconnected or torn down (RSMERR_CONN_ABORTED). */
   signals(options?: SignalIteratorOptions): AsyncGenerator<void, void, undefined> {
+    ImportSegment.#own(this);
     return signalIterator(this.native, options);
   }
 
@@ -420,11 +460,13 @@ export class ImportSegment {
    * each is given back with releasePollDescriptor().
    */
   pollDescriptor(): number {
+    ImportSegment.#own(this);
     return this.native.pollDescriptor();
   }
 
   /** rsm_memseg_release_pollfd for one pollDescriptor() reference; false when none is held. */
   releasePollDescriptor(): boolean {
+    ImportSegment.#own(this);
     return this.native.releasePollDescriptor();
   }
 
@@ -434,17 +476,20 @@ export class ImportSegment {
    * Idempotent.
    */
   disconnect(): void {
+    ImportSegment.#own(this);
     if (!this.native.disconnected) this.#dropAutoMapping();
     this.native.disconnect();
   }
 
   /** True once disconnect() succeeded (or the controller was released). */
   get disconnected(): boolean {
+    ImportSegment.#own(this);
     return this.native.disconnected;
   }
 
   /** Unmaps an explicit mapping if there is one, then disconnect(), for `using`. */
   [Symbol.dispose](): void {
+    ImportSegment.#own(this);
     if (this.native.disconnected) return;
     if (this.mapping !== undefined) this.mapping.unmap();
     this.disconnect();
