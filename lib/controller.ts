@@ -2,8 +2,10 @@
 // segments are created and imports connected through it; releasing it
 // releases every segment still open through it first.
 
+import { pageSize } from './backend';
 import { binding } from './binding';
 import { ExportFlags, Permission } from './constants';
+import { codedError } from './errors';
 import { ExportSegment } from './export-segment';
 import { ImportSegment } from './import-segment';
 import { LocalMemory } from './local-memory';
@@ -88,13 +90,13 @@ export class Controller {
 
   /**
    * rsm_memseg_export_create over `size` bytes of new page-aligned memory
-   * that the segment owns and shows as `bytes`. `size` must be a multiple of
-   * the page size (RSMERR_BAD_MEM_ALIGNMENT otherwise).
+   * that the segment owns and shows as `bytes`. `size` must be a positive
+   * multiple of the page size (RangeError RSMERR_BAD_LENGTH otherwise).
    */
   createExport(size: number, options?: ExportOptions): ExportSegment {
     Controller.#own(this);
     const opts = check.object<ExportOptions>(options, 'options');
-    check.integer(size, 'size', 1, 2 ** 40, 'RSMERR_BAD_LENGTH');
+    check.exportSize(size, pageSize);
     let flags = 0;
     if (check.boolean(opts.allowRebind, 'options.allowRebind')) flags |= ExportFlags.ALLOW_REBIND;
     if (check.boolean(opts.dontWait, 'options.dontWait')) flags |= ExportFlags.CREATE_SEG_DONTWAIT;
@@ -124,7 +126,7 @@ export class Controller {
    */
   createLocalMemory(size: number): LocalMemory {
     Controller.#own(this);
-    check.integer(size, 'size', 1, 2 ** 40, 'RSMERR_BAD_LENGTH');
+    check.integer(size, 'size', 1, check.MAX_ALLOCATION, 'RSMERR_BAD_LENGTH');
     return new LocalMemory(this.native.createLocalMemory(size), this);
   }
 
@@ -158,17 +160,16 @@ export class Controller {
  */
 export function getController(name?: string | null): Controller {
   if (name !== undefined && name !== null && typeof name !== 'string') {
-    throw Object.assign(new TypeError(`name must be a string or null, got ${check.describe(name)}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    throw codedError(new TypeError(`name must be a string or null, got ${check.describe(name)}`), 'ERR_INVALID_ARG_TYPE');
   }
   const n = name ?? defaultControllerName();
   if (n.includes('\0')) {
-    throw Object.assign(new TypeError('name must not contain NUL characters'), { code: 'ERR_INVALID_ARG_VALUE' });
+    throw codedError(new TypeError('name must not contain NUL characters'), 'ERR_INVALID_ARG_VALUE');
   }
   // librsm copies the name into a 256-byte buffer without a bound.
-  if (Buffer.byteLength(n) > 255) {
-    throw Object.assign(new RangeError('name must be at most 255 bytes long'), { code: 'ERR_OUT_OF_RANGE' });
+  const bytes = Buffer.byteLength(n);
+  if (bytes > 255) {
+    throw codedError(new RangeError(`name must be at most 255 bytes long, got ${bytes}`), 'ERR_OUT_OF_RANGE');
   }
   return new Controller(binding.getController(n), n);
 }
