@@ -21,4 +21,4 @@ export type { RemoteController, SegmentIdRange, Topology, TopologyController } f
 export * as sim from './sim';
 export { AbortError, POLLRDNORM, pollSignals } from './signals';
 export type { PollEntry, SignalIteratorOptions, WaitOptions } from './signals';
-export type { TransactionOptions } from './transfer-block';
+export type { TransactionOptions } from './transaction';
