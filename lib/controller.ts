@@ -4,6 +4,7 @@
 
 import { pageSize } from './backend';
 import { binding } from './binding';
+import { tracedAt } from './call-site';
 import { ExportFlags, Permission } from './constants';
 import { codedError } from './errors';
 import { ExportSegment } from './export-segment';
@@ -115,7 +116,7 @@ export class Controller {
     check.uint32(segmentId, 'segmentId');
     const opts = check.object<ConnectOptions>(options, 'options');
     const permission = opts.permission === undefined ? Permission.RDWR : check.uint32(opts.permission, 'options.permission');
-    const native = await this.native.connect(node, segmentId, permission);
+    const native = await tracedAt(Controller.prototype.connect, this.native.connect(node, segmentId, permission));
     return new ImportSegment(native, this, node, segmentId, permission);
   }
 

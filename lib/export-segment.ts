@@ -3,6 +3,7 @@
 // memory; `bytes` is a view of it that reads as empty after destroy().
 
 import { binding } from './binding';
+import { tracedAt } from './call-site';
 import { Limits, SegmentIds } from './constants';
 import type { Controller } from './controller';
 import { codedError } from './errors';
@@ -97,7 +98,7 @@ export class ExportSegment {
     const opts = check.object<PublishOptions>(options, 'options');
     const requested = opts.segmentId === undefined ? SegmentIds.AUTO : check.uint32(opts.segmentId, 'options.segmentId', 'RSMERR_RESERVED_SEGID');
     const acl = accessListArray(opts.accessList, 'options.accessList');
-    return this.native.publish(requested, acl);
+    return tracedAt(ExportSegment.prototype.publish, this.native.publish(requested, acl));
   }
 
   /** rsm_memseg_export_unpublish: new connects fail, existing importers are disconnected. */
