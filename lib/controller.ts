@@ -53,7 +53,7 @@ export interface ExportOptions {
 /** Options of {@link Controller.connect}. */
 export interface ConnectOptions {
   /** Permission.READ, Permission.WRITE, Permission.RDWR (default) or Permission.NONE. */
-  permission?: number;
+  permission?: Permission;
 }
 
 /**
@@ -117,7 +117,7 @@ export class Controller {
     const opts = check.object<ConnectOptions>(options, 'options');
     const permission = opts.permission === undefined ? Permission.RDWR : check.uint32(opts.permission, 'options.permission');
     const native = await tracedAt(Controller.prototype.connect, this.native.connect(node, segmentId, permission));
-    return new ImportSegment(native, this, node, segmentId, permission);
+    return new ImportSegment(native, this, node, segmentId, permission as Permission);
   }
 
   /**

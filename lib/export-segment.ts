@@ -8,6 +8,7 @@ import { Limits, SegmentIds } from './constants';
 import type { Controller } from './controller';
 import { codedError } from './errors';
 import { bytesOver, viewOver } from './memory-views';
+import type { ViewClass } from './memory-views';
 import type { NativeExportSegment } from './native';
 import { invalidThis, isObject } from './receiver';
 import { signalIterator, waitForSignal } from './signals';
@@ -66,10 +67,14 @@ export class ExportSegment {
     return this.#bytes;
   }
 
-  /** The exported memory as another typed view (e.g. Uint32Array); empty after destroy(). */
-  view<T extends ArrayBufferView>(type: new (buffer: ArrayBuffer) => T): T {
+  /**
+   * The exported memory as another typed view (e.g. `view(Uint32Array)`), from
+   * byte `offset` (default 0), `length` elements long (default: the rest);
+   * empty after destroy().
+   */
+  view<T extends ArrayBufferView>(type: ViewClass<T>, offset?: number, length?: number): T {
     ExportSegment.#own(this);
-    return viewOver(this.native.buffer, type);
+    return viewOver(this.native.buffer, type, offset, length);
   }
 
   /** The id importers connect with, while published (undefined once unpublished, destroyed or its controller released). */

@@ -19,7 +19,7 @@ import type { IoEntry, ScatterGatherOptions } from './scatter-gather';
 import { signalIterator, waitForSignal } from './signals';
 import type { SignalIteratorOptions, WaitOptions } from './signals';
 import { runTransaction } from './transaction';
-import type { TransactionOptions } from './transaction';
+import type { SyncResult, TransactionOptions } from './transaction';
 import * as check from './validate';
 import { elements, W16, W32, W64, W8 } from './widths';
 import type { Width } from './widths';
@@ -33,7 +33,7 @@ export interface MapOptions {
   /** Length of the window in bytes (any positive length inside the segment). */
   length: number;
   /** Permission.RDWR (default), Permission.READ or Permission.WRITE. */
-  permission?: number;
+  permission?: Permission;
   /**
    * RSM_MAP_FIXED: map at an address fixed in advance (a range the addon
    * reserves for it) rather than one the system picks. Makes no difference
@@ -61,7 +61,7 @@ export class ImportSegment {
   /** The segment id it was connected to. */
   readonly segmentId: number;
   /** The permission asked for at connect. */
-  readonly permission: number;
+  readonly permission: Permission;
   /**
    * The barrier made at connect. In the default implicit mode librsm brackets
    * every put/get with it and reports a torn-down connection as
@@ -83,7 +83,7 @@ export class ImportSegment {
   }
 
   /** @internal */
-  constructor(native: NativeImportSegment, controller: Controller, node: number, segmentId: number, permission: number) {
+  constructor(native: NativeImportSegment, controller: Controller, node: number, segmentId: number, permission: Permission) {
     this.native = check.nativeHandle(native, binding.NativeImportSegment, 'ImportSegment');
     this.controller = controller;
     this.node = node;
@@ -326,9 +326,9 @@ export class ImportSegment {
    * went away at any time since connect) is thrown at once, since only a
    * new connection helps.
    */
-  transaction<R>(block: (segment: this) => R, options?: TransactionOptions): R {
+  transaction<R>(block: (segment: this) => SyncResult<R>, options?: TransactionOptions): R {
     ImportSegment.#own(this);
-    return runTransaction(this, block, options);
+    return runTransaction(this, block as (segment: this) => R, options);
   }
 
   /** rsm_intr_signal_post: one event to the exporter's segment (dropped if it is gone). */

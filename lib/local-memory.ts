@@ -6,6 +6,7 @@
 import { binding } from './binding';
 import type { Controller } from './controller';
 import { bytesOver, viewOver } from './memory-views';
+import type { ViewClass } from './memory-views';
 import type { NativeLocalMemory } from './native';
 import { invalidThis, isObject } from './receiver';
 import { nativeHandle } from './validate';
@@ -50,10 +51,14 @@ export class LocalMemory {
     return this.#bytes;
   }
 
-  /** The memory as another typed view (e.g. Float64Array); empty after free(). */
-  view<T extends ArrayBufferView>(type: new (buffer: ArrayBuffer) => T): T {
+  /**
+   * The memory as another typed view (e.g. `view(Float64Array)`), from byte
+   * `offset` (default 0), `length` elements long (default: the rest); empty
+   * after free().
+   */
+  view<T extends ArrayBufferView>(type: ViewClass<T>, offset?: number, length?: number): T {
     LocalMemory.#own(this);
-    return viewOver(this.native.buffer, type);
+    return viewOver(this.native.buffer, type, offset, length);
   }
 
   /** rsm_free_localmemory_handle, then the memory is freed; `bytes` becomes empty. Idempotent. */

@@ -6,6 +6,7 @@
 import { binding } from './binding';
 import { codedError } from './errors';
 import { bytesOver, viewOver } from './memory-views';
+import type { ViewClass } from './memory-views';
 import type { NativeMapping } from './native';
 import { invalidThis, isObject } from './receiver';
 import * as check from './validate';
@@ -49,10 +50,14 @@ export class Mapping {
     return this.#bytes;
   }
 
-  /** The window as another typed view, e.g. `view(Float64Array)`. Writable mappings only. */
-  view<T extends ArrayBufferView>(type: new (buffer: ArrayBuffer) => T): T {
+  /**
+   * The window as another typed view, e.g. `view(Float64Array)`, from byte
+   * `offset` of the window (default 0), `length` elements long (default: the
+   * rest). Writable mappings only.
+   */
+  view<T extends ArrayBufferView>(type: ViewClass<T>, offset?: number, length?: number): T {
     Mapping.#own(this);
-    return viewOver(this.native.buffer, type);
+    return viewOver(this.native.buffer, type, offset, length);
   }
 
   /**

@@ -18,6 +18,14 @@ export interface TransactionOptions {
   retries?: number;
 }
 
+/**
+ * What a transaction block may return: anything but a promise (or other
+ * thenable). The barrier closes when the block returns, before an async
+ * block's transfers would run, so such a block is refused by the types here
+ * and at run time with ERR_INVALID_RETURN_VALUE.
+ */
+export type SyncResult<R> = R extends PromiseLike<unknown> ? never : R;
+
 /** What a transaction needs of an import segment. @internal */
 export interface BarrierHost {
   readonly barrier: Barrier;
