@@ -47,6 +47,8 @@ export class ExportSegment {
   /** Length in bytes. */
   readonly size: number;
   #bytes: Uint8Array | undefined;
+  /** The last publish() made, which destroy() must not overtake; not state (that is the native handle's). */
+  #publishing: Promise<number> | undefined;
 
   /** TypeError ERR_INVALID_THIS unless `self` is an ExportSegment this package made. */
   static #own(self: unknown): void {
@@ -103,7 +105,9 @@ export class ExportSegment {
     const opts = check.object<PublishOptions>(options, 'options');
     const requested = opts.segmentId === undefined ? SegmentIds.AUTO : check.uint32(opts.segmentId, 'options.segmentId', 'RSMERR_RESERVED_SEGID');
     const acl = accessListArray(opts.accessList, 'options.accessList');
-    return tracedAt(ExportSegment.prototype.publish, this.native.publish(requested, acl));
+    const publishing = tracedAt(ExportSegment.prototype.publish, this.native.publish(requested, acl));
+    this.#publishing = publishing;
+    return publishing;
   }
 
   /** rsm_memseg_export_unpublish: new connects fail, existing importers are disconnected. */
@@ -189,9 +193,23 @@ export class ExportSegment {
     return this.native.releasePollDescriptor();
   }
 
-  /** Same as destroy(), for `using`. */
+  /**
+   * Same as destroy(), for `using`. Throws ERR_RSM_BUSY while a publish is
+   * in flight; `await using` waits for it instead.
+   */
   [Symbol.dispose](): void {
     ExportSegment.#own(this);
+    this.destroy();
+  }
+
+  /**
+   * For `await using`: waits until a publish in flight has settled (however
+   * it ends), then destroy(). A publish is the one operation that makes
+   * destroy() wait rather than throw.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    ExportSegment.#own(this);
+    await this.#publishing?.catch(() => undefined);
     this.destroy();
   }
 }
