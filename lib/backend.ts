@@ -10,8 +10,13 @@ export interface BackendInfo {
    * and every call throws with the reason.
    */
   readonly name: 'native' | 'sim' | 'none';
-  /** RSM_BACKEND as given ('auto' when unset). */
-  readonly requested: 'auto' | 'native' | 'sim';
+  /**
+   * RSM_BACKEND as given ('auto' when unset). Any other value is reported as
+   * given too (then `name` is 'none' and `reason` names it), so this is any
+   * string; the three that select a backend are listed for completion.
+   */
+  // eslint-disable-next-line @typescript-eslint/ban-types
+  readonly requested: 'auto' | 'native' | 'sim' | (string & {});
   /** The shared library the native backend opened ('' for the simulator). */
   readonly library: string;
   /** Why this backend is live, and why the other one is not. */

@@ -4,6 +4,7 @@
 
 import { binding } from './binding';
 import type { NativeBarrier } from './native';
+import { invalidThis, isObject } from './receiver';
 import { nativeHandle } from './validate';
 
 /**
@@ -18,6 +19,14 @@ export class Barrier {
   /** @internal */
   readonly native: NativeBarrier;
 
+  /** Marks objects this class made (see #own). */
+  readonly #brand = true;
+
+  /** TypeError ERR_INVALID_THIS unless `self` is a Barrier this package made. */
+  static #own(self: unknown): void {
+    if (!isObject(self) || !(#brand in self)) throw invalidThis('Barrier');
+  }
+
   /** @internal */
   constructor(native: NativeBarrier) {
     this.native = nativeHandle(native, binding.NativeBarrier, 'Barrier');
@@ -25,31 +34,37 @@ export class Barrier {
 
   /** rsm_memseg_import_open_barrier. */
   open(): void {
+    Barrier.#own(this);
     this.native.open();
   }
 
   /** rsm_memseg_import_order_barrier: earlier writes complete before later ones. */
   order(): void {
+    Barrier.#own(this);
     this.native.order();
   }
 
   /** rsm_memseg_import_close_barrier: throws RSMERR_CONN_ABORTED if the connection was torn down. */
   close(): void {
+    Barrier.#own(this);
     this.native.close();
   }
 
   /** rsm_memseg_import_destroy_barrier. Idempotent. */
   destroy(): void {
+    Barrier.#own(this);
     this.native.destroy();
   }
 
   /** True once destroy() ran (or its segment was disconnected). */
   get destroyed(): boolean {
+    Barrier.#own(this);
     return this.native.destroyed;
   }
 
   /** Same as destroy(), for `using`. */
   [Symbol.dispose](): void {
+    Barrier.#own(this);
     this.destroy();
   }
 }

@@ -11,6 +11,8 @@ export const Permission = Object.freeze({
   /** RSM_PERM_RDWR: read and write. */
   RDWR: 0o600,
 } as const);
+/** One of the Permission values: what connect() and map() take as `permission`. */
+export type Permission = (typeof Permission)[keyof typeof Permission];
 
 /** Flags of rsm_memseg_export_create. */
 export const ExportFlags = Object.freeze({

@@ -2,12 +2,16 @@
 // segments are created and imports connected through it; releasing it
 // releases every segment still open through it first.
 
+import { pageSize } from './backend';
 import { binding } from './binding';
+import { tracedAt } from './call-site';
 import { ExportFlags, Permission } from './constants';
+import { codedError } from './errors';
 import { ExportSegment } from './export-segment';
 import { ImportSegment } from './import-segment';
 import { LocalMemory } from './local-memory';
 import type { NativeController } from './native';
+import { invalidThis, isObject } from './receiver';
 import * as check from './validate';
 
 /** rsmapi_controller_attr_t. */
@@ -49,7 +53,7 @@ export interface ExportOptions {
 /** Options of {@link Controller.connect}. */
 export interface ConnectOptions {
   /** Permission.READ, Permission.WRITE, Permission.RDWR (default) or Permission.NONE. */
-  permission?: number;
+  permission?: Permission;
 }
 
 /**
@@ -65,6 +69,14 @@ export class Controller {
   /** The controller's name: the one given to getController, or the default it chose. */
   readonly name: string;
 
+  /** Marks objects this class made (see #own). */
+  readonly #brand = true;
+
+  /** TypeError ERR_INVALID_THIS unless `self` is a Controller this package made. */
+  static #own(self: unknown): void {
+    if (!isObject(self) || !(#brand in self)) throw invalidThis('Controller');
+  }
+
   /** @internal */
   constructor(native: NativeController, name: string) {
     this.native = check.nativeHandle(native, binding.NativeController, 'Controller');
@@ -73,17 +85,19 @@ export class Controller {
 
   /** rsm_get_controller_attr. */
   attributes(): ControllerAttributes {
+    Controller.#own(this);
     return Object.freeze(this.native.attr());
   }
 
   /**
    * rsm_memseg_export_create over `size` bytes of new page-aligned memory
-   * that the segment owns and shows as `bytes`. `size` must be a multiple of
-   * the page size (RSMERR_BAD_MEM_ALIGNMENT otherwise).
+   * that the segment owns and shows as `bytes`. `size` must be a positive
+   * multiple of the page size (RangeError RSMERR_BAD_LENGTH otherwise).
    */
   createExport(size: number, options?: ExportOptions): ExportSegment {
+    Controller.#own(this);
     const opts = check.object<ExportOptions>(options, 'options');
-    check.integer(size, 'size', 1, 2 ** 40, 'RSMERR_BAD_LENGTH');
+    check.exportSize(size, pageSize);
     let flags = 0;
     if (check.boolean(opts.allowRebind, 'options.allowRebind')) flags |= ExportFlags.ALLOW_REBIND;
     if (check.boolean(opts.dontWait, 'options.dontWait')) flags |= ExportFlags.CREATE_SEG_DONTWAIT;
@@ -97,12 +111,13 @@ export class Controller {
    * where librsm refuses them until one exists.
    */
   async connect(node: number, segmentId: number, options?: ConnectOptions): Promise<ImportSegment> {
+    Controller.#own(this);
     check.uint32(node, 'node');
     check.uint32(segmentId, 'segmentId');
     const opts = check.object<ConnectOptions>(options, 'options');
     const permission = opts.permission === undefined ? Permission.RDWR : check.uint32(opts.permission, 'options.permission');
-    const native = await this.native.connect(node, segmentId, permission);
-    return new ImportSegment(native, this, node, segmentId, permission);
+    const native = await tracedAt(Controller.prototype.connect, this.native.connect(node, segmentId, permission));
+    return new ImportSegment(native, this, node, segmentId, permission as Permission);
   }
 
   /**
@@ -111,22 +126,26 @@ export class Controller {
    * scatter/gather entries (ImportSegment.putv / getv) can name.
    */
   createLocalMemory(size: number): LocalMemory {
-    check.integer(size, 'size', 1, 2 ** 40, 'RSMERR_BAD_LENGTH');
+    Controller.#own(this);
+    check.integer(size, 'size', 1, check.MAX_ALLOCATION, 'RSMERR_BAD_LENGTH');
     return new LocalMemory(this.native.createLocalMemory(size), this);
   }
 
   /** rsm_release_controller, after releasing every segment still open through it. Idempotent. */
   release(): void {
+    Controller.#own(this);
     this.native.release();
   }
 
   /** True once release() ran. */
   get released(): boolean {
+    Controller.#own(this);
     return this.native.released;
   }
 
   /** Same as release(), for `using`. */
   [Symbol.dispose](): void {
+    Controller.#own(this);
     this.release();
   }
 }
@@ -142,17 +161,16 @@ export class Controller {
  */
 export function getController(name?: string | null): Controller {
   if (name !== undefined && name !== null && typeof name !== 'string') {
-    throw Object.assign(new TypeError(`name must be a string or null, got ${check.describe(name)}`), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    throw codedError(new TypeError(`name must be a string or null, got ${check.describe(name)}`), 'ERR_INVALID_ARG_TYPE');
   }
   const n = name ?? defaultControllerName();
   if (n.includes('\0')) {
-    throw Object.assign(new TypeError('name must not contain NUL characters'), { code: 'ERR_INVALID_ARG_VALUE' });
+    throw codedError(new TypeError('name must not contain NUL characters'), 'ERR_INVALID_ARG_VALUE');
   }
   // librsm copies the name into a 256-byte buffer without a bound.
-  if (Buffer.byteLength(n) > 255) {
-    throw Object.assign(new RangeError('name must be at most 255 bytes long'), { code: 'ERR_OUT_OF_RANGE' });
+  const bytes = Buffer.byteLength(n);
+  if (bytes > 255) {
+    throw codedError(new RangeError(`name must be at most 255 bytes long, got ${bytes}`), 'ERR_OUT_OF_RANGE');
   }
   return new Controller(binding.getController(n), n);
 }

@@ -3,11 +3,14 @@
 // memory; `bytes` is a view of it that reads as empty after destroy().
 
 import { binding } from './binding';
+import { tracedAt } from './call-site';
 import { Limits, SegmentIds } from './constants';
 import type { Controller } from './controller';
 import { codedError } from './errors';
 import { bytesOver, viewOver } from './memory-views';
+import type { ViewClass } from './memory-views';
 import type { NativeExportSegment } from './native';
+import { invalidThis, isObject } from './receiver';
 import { signalIterator, waitForSignal } from './signals';
 import type { SignalIteratorOptions, WaitOptions } from './signals';
 import * as check from './validate';
@@ -44,6 +47,13 @@ export class ExportSegment {
   /** Length in bytes. */
   readonly size: number;
   #bytes: Uint8Array | undefined;
+  /** The last publish() made, which destroy() must not overtake; not state (that is the native handle's). */
+  #publishing: Promise<number> | undefined;
+
+  /** TypeError ERR_INVALID_THIS unless `self` is an ExportSegment this package made. */
+  static #own(self: unknown): void {
+    if (!isObject(self) || !(#bytes in self)) throw invalidThis('ExportSegment');
+  }
 
   /** @internal */
   constructor(native: NativeExportSegment, controller: Controller) {
@@ -54,17 +64,24 @@ export class ExportSegment {
 
   /** The exported memory. Writes here are what importers read. Empty after destroy(). */
   get bytes(): Uint8Array {
+    ExportSegment.#own(this);
     this.#bytes = bytesOver(this.native.buffer, this.#bytes);
     return this.#bytes;
   }
 
-  /** The exported memory as another typed view (e.g. Uint32Array); empty after destroy(). */
-  view<T extends ArrayBufferView>(type: new (buffer: ArrayBuffer) => T): T {
-    return viewOver(this.native.buffer, type);
+  /**
+   * The exported memory as another typed view (e.g. `view(Uint32Array)`), from
+   * byte `offset` (default 0), `length` elements long (default: the rest);
+   * empty after destroy().
+   */
+  view<T extends ArrayBufferView>(type: ViewClass<T>, offset?: number, length?: number): T {
+    ExportSegment.#own(this);
+    return viewOver(this.native.buffer, type, offset, length);
   }
 
   /** The id importers connect with, while published (undefined once unpublished, destroyed or its controller released). */
   get segmentId(): number | undefined {
+    ExportSegment.#own(this);
     return this.native.segmentId;
   }
 
@@ -75,6 +92,7 @@ export class ExportSegment {
    * garbage-collected.
    */
   get published(): boolean {
+    ExportSegment.#own(this);
     return this.native.segmentId !== undefined;
   }
 
@@ -83,19 +101,24 @@ export class ExportSegment {
    * interconnect resources). Resolves to the segment id.
    */
   async publish(options?: PublishOptions): Promise<number> {
+    ExportSegment.#own(this);
     const opts = check.object<PublishOptions>(options, 'options');
     const requested = opts.segmentId === undefined ? SegmentIds.AUTO : check.uint32(opts.segmentId, 'options.segmentId', 'RSMERR_RESERVED_SEGID');
     const acl = accessListArray(opts.accessList, 'options.accessList');
-    return this.native.publish(requested, acl);
+    const publishing = tracedAt(ExportSegment.prototype.publish, this.native.publish(requested, acl));
+    this.#publishing = publishing;
+    return publishing;
   }
 
   /** rsm_memseg_export_unpublish: new connects fail, existing importers are disconnected. */
   unpublish(): void {
+    ExportSegment.#own(this);
     this.native.unpublish();
   }
 
   /** rsm_memseg_export_republish: a new access list for later connects; existing importers keep theirs. */
   republish(accessList: readonly AccessEntry[]): void {
+    ExportSegment.#own(this);
     this.native.republish(accessListArray(accessList, 'accessList'));
   }
 
@@ -110,6 +133,7 @@ export class ExportSegment {
    * (RSMERR_REBIND_NOT_ALLOWED otherwise).
    */
   rebind(): void {
+    ExportSegment.#own(this);
     this.native.rebind();
   }
 
@@ -119,16 +143,19 @@ export class ExportSegment {
    * Idempotent.
    */
   destroy(): void {
+    ExportSegment.#own(this);
     this.native.destroy();
   }
 
   /** True once destroy() ran (or the controller was released). */
   get destroyed(): boolean {
+    ExportSegment.#own(this);
     return this.native.destroyed;
   }
 
   /** rsm_intr_signal_post: one event to every import connected to this segment, on every node. */
   signal(): void {
+    ExportSegment.#own(this);
     this.native.signal();
   }
 
@@ -139,11 +166,13 @@ export class ExportSegment {
    * with ERR_RSM_RELEASED.
    */
   waitForSignal(options?: WaitOptions): Promise<void> {
+    ExportSegment.#own(this);
     return waitForSignal(this.native, options);
   }
 
   /** The events posted to this segment, one iteration each, until aborted or destroyed. */
   signals(options?: SignalIteratorOptions): AsyncGenerator<void, void, undefined> {
+    ExportSegment.#own(this);
     return signalIterator(this.native, options);
   }
 
@@ -154,16 +183,33 @@ export class ExportSegment {
    * given back with releasePollDescriptor().
    */
   pollDescriptor(): number {
+    ExportSegment.#own(this);
     return this.native.pollDescriptor();
   }
 
   /** rsm_memseg_release_pollfd for one pollDescriptor() reference; false when none is held. */
   releasePollDescriptor(): boolean {
+    ExportSegment.#own(this);
     return this.native.releasePollDescriptor();
   }
 
-  /** Same as destroy(), for `using`. */
+  /**
+   * Same as destroy(), for `using`. Throws ERR_RSM_BUSY while a publish is
+   * in flight; `await using` waits for it instead.
+   */
   [Symbol.dispose](): void {
+    ExportSegment.#own(this);
+    this.destroy();
+  }
+
+  /**
+   * For `await using`: waits until a publish in flight has settled (however
+   * it ends), then destroy(). A publish is the one operation that makes
+   * destroy() wait rather than throw.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    ExportSegment.#own(this);
+    await this.#publishing?.catch(() => undefined);
     this.destroy();
   }
 }

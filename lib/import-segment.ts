@@ -1,21 +1,30 @@
 // ImportSegment: a connection to a segment published by some node
 // (rsm_memseg_import_*). Data moves by put/get (copies, straight from and
-// into the caller's typed arrays) or through a mapping (no copy).
+// into the caller's typed arrays) or through a mapping (no copy). The
+// mapping policy of read-only and write-only connections lives in
+// auto-mapping.ts, scatter/gather entries in scatter-gather.ts, the access
+// widths in widths.ts.
 
-import { binding } from './binding';
-import { pageSize } from './backend';
+import { AutoMapping } from './auto-mapping';
 import { Barrier } from './barrier';
-import { BarrierMode, BarrierType, Limits, MapAttribute, Permission } from './constants';
+import { binding } from './binding';
+import { BarrierMode, BarrierType, MapAttribute, Permission } from './constants';
 import type { Controller } from './controller';
-import { codedError, RsmError } from './errors';
-import { LocalMemory } from './local-memory';
+import { codedError } from './errors';
 import { Mapping } from './mapping';
-import type { NativeImportAccess, NativeImportSegment, NativeIoEntry } from './native';
+import type { NativeImportAccess, NativeImportSegment } from './native';
+import { invalidThis, isObject } from './receiver';
+import { scatterGather } from './scatter-gather';
+import type { IoEntry, ScatterGatherOptions } from './scatter-gather';
 import { signalIterator, waitForSignal } from './signals';
 import type { SignalIteratorOptions, WaitOptions } from './signals';
-import { runInBarrier } from './transfer-block';
-import type { TransactionOptions } from './transfer-block';
+import { runTransaction } from './transaction';
+import type { SyncResult, TransactionOptions } from './transaction';
 import * as check from './validate';
+import { elements, W16, W32, W64, W8 } from './widths';
+import type { Width } from './widths';
+
+export type { IoEntry, ScatterGatherOptions } from './scatter-gather';
 
 /** Options of {@link ImportSegment.map}. */
 export interface MapOptions {
@@ -24,7 +33,7 @@ export interface MapOptions {
   /** Length of the window in bytes (any positive length inside the segment). */
   length: number;
   /** Permission.RDWR (default), Permission.READ or Permission.WRITE. */
-  permission?: number;
+  permission?: Permission;
   /**
    * RSM_MAP_FIXED: map at an address fixed in advance (a range the addon
    * reserves for it) rather than one the system picks. Makes no difference
@@ -32,37 +41,6 @@ export interface MapOptions {
    */
   fixed?: boolean;
 }
-
-/** One scatter/gather entry: `length` bytes between local memory and the segment. */
-export interface IoEntry {
-  /** A LocalMemory (sent as a local memory handle) or any typed array / DataView (sent by address). */
-  local: LocalMemory | ArrayBufferView;
-  /** Where in `local` (default 0). */
-  localOffset?: number;
-  /**
-   * Where in the segment: a segment offset. One exception, as in librsm:
-   * where the library copies through a mapping itself (the loopback
-   * controller, and an import of a segment exported on this same node) and
-   * the connection has an explicit mapping of a window, the offset is
-   * relative to the start of that window. For a segment on another node the
-   * driver always takes a segment offset, mapping or not
-   * (docs/semantics.md §4.5, §5.9).
-   */
-  remoteOffset: number;
-  /** Bytes to move (default: the rest of `local` after localOffset). */
-  length?: number;
-}
-
-/** Options of {@link ImportSegment.putv} and {@link ImportSegment.getv}. */
-export interface ScatterGatherOptions {
-  /** RSM_IMPLICIT_SIGPOST: after a successful transfer, post an interrupt signal to the exporter. */
-  signal?: boolean;
-}
-
-/** rsm_scat_gath_t flags. */
-const IMPLICIT_SIGPOST = 0x01;
-
-type Bits = 8 | 16 | 32 | 64;
 
 /**
  * A connection to a segment another node (or this one) published
@@ -83,7 +61,7 @@ export class ImportSegment {
   /** The segment id it was connected to. */
   readonly segmentId: number;
   /** The permission asked for at connect. */
-  readonly permission: number;
+  readonly permission: Permission;
   /**
    * The barrier made at connect. In the default implicit mode librsm brackets
    * every put/get with it and reports a torn-down connection as
@@ -91,159 +69,129 @@ export class ImportSegment {
    */
   readonly barrier: Barrier;
   #mapping: Mapping | undefined;
-  /**
-   * The mapping the facade made itself for a read-only or write-only
-   * connection (see #prepare), from segment offset 0; never shown.
-   */
-  #autoMapping: Mapping | undefined;
-  /** The segment's length once learnt (librsm does not tell importers). */
-  #knownSize: number | undefined;
   /** put/get bound to this connection, without a receiver check per call. */
   readonly #access: NativeImportAccess;
   /**
-   * True when transfers go straight to the library: the connection may map
-   * the segment for reading and writing, so #prepare has nothing to do.
+   * The facade's own mapping of a READ-only or WRITE-only connection;
+   * undefined for the others, whose transfers go straight to the library.
    */
-  readonly #direct: boolean;
+  readonly #auto: AutoMapping | undefined;
+
+  /** TypeError ERR_INVALID_THIS unless `self` is an ImportSegment this package made. */
+  static #own(self: unknown): asserts self is ImportSegment {
+    if (!isObject(self) || !(#access in self)) throw invalidThis('ImportSegment');
+  }
 
   /** @internal */
-  constructor(native: NativeImportSegment, controller: Controller, node: number, segmentId: number, permission: number) {
+  constructor(native: NativeImportSegment, controller: Controller, node: number, segmentId: number, permission: Permission) {
     this.native = check.nativeHandle(native, binding.NativeImportSegment, 'ImportSegment');
     this.controller = controller;
     this.node = node;
     this.segmentId = segmentId;
     this.permission = permission;
     this.#access = native.access();
-    this.#direct = permission !== Permission.READ && permission !== Permission.WRITE;
+    this.#auto = AutoMapping.for(native, permission);
     this.barrier = new Barrier(native.initBarrier(BarrierType.SEGMENT));
   }
 
   /** rsm_memseg_import_put: writes all of `data` at segment `offset`. */
   put(offset: number, data: ArrayBufferView): void {
+    ImportSegment.#own(this);
     const at = check.offset(offset);
     const view = check.view(data, 'data');
-    if (this.#direct) this.#access.put(at, view);
+    if (this.#auto === undefined) this.#access.put(at, view);
     else this.#transfer(at + view.byteLength, () => this.#access.put(at, view));
   }
 
   /** rsm_memseg_import_get: fills `target` from segment `offset`; returns `target`. */
   get<T extends ArrayBufferView>(offset: number, target: T): T {
+    ImportSegment.#own(this);
     const at = check.offset(offset);
     const view = check.view(target, 'target');
-    if (this.#direct) this.#access.get(at, view);
+    if (this.#auto === undefined) this.#access.get(at, view);
     else this.#transfer(at + view.byteLength, () => this.#access.get(at, view));
     return target;
   }
 
   /** `length` bytes from segment `offset`, as a new Uint8Array. */
   read(offset: number, length: number): Uint8Array {
+    ImportSegment.#own(this);
     return this.get(offset, allocate(Uint8Array, check.length(length), 'length'));
   }
 
-  /** rsm_memseg_import_put8/16/32/64: each element is one access of its width. */
+  /**
+   * rsm_memseg_import_put8: `values` into the segment at `offset`, one 8-bit access per element.
+   * @throws {RsmError} RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
+   */
   put8(offset: number, values: Uint8Array | Int8Array): void {
-    // One element: the same single put8 through the scalar function, which
-    // skips reading the view in native code.
-    if (this.#direct && ArrayBuffer.isView(values) && values.length === 1 && (values instanceof Uint8Array || values instanceof Int8Array)) {
-      this.#access.store8(check.offset(offset), values[0]);
-    } else {
-      this.#putN(8, offset, values, 'Uint8Array or Int8Array');
-    }
+    ImportSegment.#putWidth(this, W8, offset, values);
   }
   /**
    * rsm_memseg_import_put16: `values` into the segment at `offset`, one 16-bit access per element.
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   put16(offset: number, values: Uint16Array | Int16Array): void {
-    if (this.#direct && ArrayBuffer.isView(values) && values.length === 1 && (values instanceof Uint16Array || values instanceof Int16Array)) {
-      this.#access.store16(check.offset(offset), values[0]);
-    } else {
-      this.#putN(16, offset, values, 'Uint16Array or Int16Array');
-    }
+    ImportSegment.#putWidth(this, W16, offset, values);
   }
   /**
    * rsm_memseg_import_put32: `values` into the segment at `offset`, one 32-bit access per element.
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   put32(offset: number, values: Uint32Array | Int32Array | Float32Array): void {
-    // Float32Array elements are not integers: they take the view path.
-    if (this.#direct && ArrayBuffer.isView(values) && values.length === 1 && (values instanceof Uint32Array || values instanceof Int32Array)) {
-      this.#access.store32(check.offset(offset), values[0]);
-    } else {
-      this.#putN(32, offset, values, 'Uint32Array, Int32Array or Float32Array');
-    }
+    ImportSegment.#putWidth(this, W32, offset, values);
   }
   /**
    * rsm_memseg_import_put64: `values` into the segment at `offset`, one 64-bit access per element.
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   put64(offset: number, values: BigUint64Array | BigInt64Array | Float64Array): void {
-    if (this.#direct && ArrayBuffer.isView(values) && values.length === 1 && (values instanceof BigUint64Array || values instanceof BigInt64Array)) {
-      this.#access.store64(check.offset(offset), values[0]);
-    } else {
-      this.#putN(64, offset, values, 'BigUint64Array, BigInt64Array or Float64Array');
-    }
+    ImportSegment.#putWidth(this, W64, offset, values);
   }
 
-  /** rsm_memseg_import_get8/16/32/64 into `target`; returns `target`. */
+  /**
+   * rsm_memseg_import_get8: fills `target` from the segment at `offset`, one 8-bit access per element; returns `target`.
+   * @throws {RsmError} RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
+   */
   get8<T extends Uint8Array | Int8Array>(offset: number, target: T): T {
-    // One element: the same single get8 through the scalar function; storing
-    // the unsigned value into a signed array keeps its bits.
-    if (this.#direct && ArrayBuffer.isView(target) && target.length === 1 && (target instanceof Uint8Array || target instanceof Int8Array)) {
-      target[0] = this.#access.load8(check.offset(offset));
-      return target;
-    }
-    return this.#getN(8, offset, target, 'Uint8Array or Int8Array');
+    return ImportSegment.#getWidth(this, W8, offset, target);
   }
   /**
    * rsm_memseg_import_get16: fills `target` from the segment at `offset`, one 16-bit access per element; returns `target`.
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   get16<T extends Uint16Array | Int16Array>(offset: number, target: T): T {
-    if (this.#direct && ArrayBuffer.isView(target) && target.length === 1 && (target instanceof Uint16Array || target instanceof Int16Array)) {
-      target[0] = this.#access.load16(check.offset(offset));
-      return target;
-    }
-    return this.#getN(16, offset, target, 'Uint16Array or Int16Array');
+    return ImportSegment.#getWidth(this, W16, offset, target);
   }
   /**
    * rsm_memseg_import_get32: fills `target` from the segment at `offset`, one 32-bit access per element; returns `target`.
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   get32<T extends Uint32Array | Int32Array | Float32Array>(offset: number, target: T): T {
-    if (this.#direct && ArrayBuffer.isView(target) && target.length === 1 && (target instanceof Uint32Array || target instanceof Int32Array)) {
-      target[0] = this.#access.load32(check.offset(offset));
-      return target;
-    }
-    return this.#getN(32, offset, target, 'Uint32Array, Int32Array or Float32Array');
+    return ImportSegment.#getWidth(this, W32, offset, target);
   }
   /**
    * rsm_memseg_import_get64: fills `target` from the segment at `offset`, one 64-bit access per element; returns `target`.
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8; RSMERR_BAD_OFFSET / RSMERR_BAD_LENGTH outside the segment.
    */
   get64<T extends BigUint64Array | BigInt64Array | Float64Array>(offset: number, target: T): T {
-    if (this.#direct && ArrayBuffer.isView(target) && target.length === 1 && (target instanceof BigUint64Array || target instanceof BigInt64Array)) {
-      target[0] = this.#access.load64(check.offset(offset));
-      return target;
-    }
-    return this.#getN(64, offset, target, 'BigUint64Array, BigInt64Array or Float64Array');
+    return ImportSegment.#getWidth(this, W64, offset, target);
   }
 
-  /** `count` elements of 8/16/32/64 bits from segment `offset`, one access each, as a new array. */
+  /** rsm_memseg_import_get8 of `count` elements from `offset`, as a new array (errors as get8). */
   read8(offset: number, count: number): Uint8Array {
-    return this.get8(offset, allocate(Uint8Array, check.length(count, 'count'), 'count'));
+    return ImportSegment.#readWidth(this, W8, Uint8Array, offset, count);
   }
   /** rsm_memseg_import_get16 of `count` elements from `offset`, as a new array (errors as get16). */
   read16(offset: number, count: number): Uint16Array {
-    return this.get16(offset, allocate(Uint16Array, check.length(count, 'count'), 'count'));
+    return ImportSegment.#readWidth(this, W16, Uint16Array, offset, count);
   }
   /** rsm_memseg_import_get32 of `count` elements from `offset`, as a new array (errors as get32). */
   read32(offset: number, count: number): Uint32Array {
-    return this.get32(offset, allocate(Uint32Array, check.length(count, 'count'), 'count'));
+    return ImportSegment.#readWidth(this, W32, Uint32Array, offset, count);
   }
   /** rsm_memseg_import_get64 of `count` elements from `offset`, as a new array (errors as get64). */
   read64(offset: number, count: number): BigUint64Array {
-    return this.get64(offset, allocate(BigUint64Array, check.length(count, 'count'), 'count'));
+    return ImportSegment.#readWidth(this, W64, BigUint64Array, offset, count);
   }
 
   /**
@@ -251,32 +199,28 @@ export class ImportSegment {
    * @throws {RsmError} RSMERR_BAD_OFFSET outside the segment (or the mapped window).
    */
   load8(offset: number): number {
-    const at = check.offset(offset);
-    return this.#direct ? this.#access.load8(at) : this.#transfer(at + 1, () => this.#access.load8(at));
+    return ImportSegment.#load(this, W8, offset) as number;
   }
   /**
    * rsm_memseg_import_get16 of one element at `offset`, as a number from 0 to 65535.
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2; RSMERR_BAD_OFFSET outside the segment.
    */
   load16(offset: number): number {
-    const at = check.offset(offset);
-    return this.#direct ? this.#access.load16(at) : this.#transfer(at + 2, () => this.#access.load16(at));
+    return ImportSegment.#load(this, W16, offset) as number;
   }
   /**
    * rsm_memseg_import_get32 of one element at `offset`, as a number from 0 to 2^32 - 1.
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4; RSMERR_BAD_OFFSET outside the segment.
    */
   load32(offset: number): number {
-    const at = check.offset(offset);
-    return this.#direct ? this.#access.load32(at) : this.#transfer(at + 4, () => this.#access.load32(at));
+    return ImportSegment.#load(this, W32, offset) as number;
   }
   /**
    * rsm_memseg_import_get64 of one element at `offset`, as an unsigned bigint.
    * @throws {RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8; RSMERR_BAD_OFFSET outside the segment.
    */
   load64(offset: number): bigint {
-    const at = check.offset(offset);
-    return this.#direct ? this.#access.load64(at) : this.#transfer(at + 8, () => this.#access.load64(at));
+    return ImportSegment.#load(this, W64, offset) as bigint;
   }
 
   /**
@@ -285,36 +229,28 @@ export class ImportSegment {
    * @throws {RangeError} for any other number; {@link RsmError} RSMERR_BAD_OFFSET outside the segment.
    */
   store8(offset: number, value: number): void {
-    const at = check.offset(offset);
-    if (this.#direct) this.#access.store8(at, value);
-    else this.#transfer(at + 1, () => this.#access.store8(at, value));
+    ImportSegment.#store(this, W8, offset, value);
   }
   /**
    * rsm_memseg_import_put16 of one element: `value` is an integer from -32768 to 65535.
    * @throws {RangeError} for any other number; {@link RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 2.
    */
   store16(offset: number, value: number): void {
-    const at = check.offset(offset);
-    if (this.#direct) this.#access.store16(at, value);
-    else this.#transfer(at + 2, () => this.#access.store16(at, value));
+    ImportSegment.#store(this, W16, offset, value);
   }
   /**
    * rsm_memseg_import_put32 of one element: `value` is an integer from -2^31 to 2^32 - 1.
    * @throws {RangeError} for any other number; {@link RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 4.
    */
   store32(offset: number, value: number): void {
-    const at = check.offset(offset);
-    if (this.#direct) this.#access.store32(at, value);
-    else this.#transfer(at + 4, () => this.#access.store32(at, value));
+    ImportSegment.#store(this, W32, offset, value);
   }
   /**
    * rsm_memseg_import_put64 of one element: `value` is a bigint from -(2^63) to 2^64 - 1.
    * @throws {RangeError} for any other bigint, TypeError for a number; {@link RsmError} RSMERR_BAD_MEM_ALIGNMENT when `offset` is not a multiple of 8.
    */
   store64(offset: number, value: bigint): void {
-    const at = check.offset(offset);
-    if (this.#direct) this.#access.store64(at, value);
-    else this.#transfer(at + 8, () => this.#access.store64(at, value));
+    ImportSegment.#store(this, W64, offset, value);
   }
 
   /**
@@ -322,12 +258,16 @@ export class ImportSegment {
    * segment in one call. Returns the number of entries not done (0).
    */
   putv(entries: readonly IoEntry[], options?: ScatterGatherOptions): number {
-    return this.#scatterGather(true, entries, options);
+    ImportSegment.#own(this);
+    const { entries: list, flags, end } = scatterGather(entries, options);
+    return this.#transfer(end, () => this.#access.putv(list, flags));
   }
 
   /** rsm_memseg_import_getv: up to 16 transfers from the segment into local memory. */
   getv(entries: readonly IoEntry[], options?: ScatterGatherOptions): number {
-    return this.#scatterGather(false, entries, options);
+    ImportSegment.#own(this);
+    const { entries: list, flags, end } = scatterGather(entries, options);
+    return this.#transfer(end, () => this.#access.getv(list, flags));
   }
 
   /**
@@ -336,13 +276,14 @@ export class ImportSegment {
    * which map() fails with RSMERR_SEG_ALREADY_MAPPED until unmap().
    */
   map(options: MapOptions): Mapping {
+    ImportSegment.#own(this);
     const opts = check.object<MapOptions>(options, 'options');
     const offset = opts.offset === undefined ? 0 : check.offset(opts.offset, 'options.offset');
     const length = check.length(opts.length, 'options.length');
     const permission = opts.permission === undefined ? Permission.RDWR : check.uint32(opts.permission, 'options.permission');
     const attr = check.boolean(opts.fixed, 'options.fixed') ? MapAttribute.FIXED : MapAttribute.NONE;
     // The facade's own mapping gives way to the caller's.
-    this.#dropAutoMapping();
+    this.#auto?.drop();
     const mapping = new Mapping(this.native.map(offset, length, permission, attr));
     this.#mapping = mapping;
     return mapping;
@@ -350,29 +291,30 @@ export class ImportSegment {
 
   /** The explicit mapping, while there is one. */
   get mapping(): Mapping | undefined {
+    ImportSegment.#own(this);
     return this.#mapping !== undefined && !this.#mapping.unmapped ? this.#mapping : undefined;
   }
 
   /** rsm_memseg_import_unmap: removes the mapping (explicit or implicit). */
   unmap(): void {
+    ImportSegment.#own(this);
     if (this.#mapping !== undefined && !this.#mapping.unmapped) {
       this.#mapping.unmap();
       return;
     }
-    if (this.#autoMapping !== undefined && !this.#autoMapping.unmapped) {
-      this.#dropAutoMapping();
-      return;
-    }
+    if (this.#auto?.drop()) return;
     this.native.unmap();
   }
 
   /** rsm_memseg_import_get_mode. */
   get mode(): BarrierMode {
+    ImportSegment.#own(this);
     return this.native.getMode() as BarrierMode;
   }
 
   /** rsm_memseg_import_set_mode: BarrierMode.IMPLICIT (default) or BarrierMode.EXPLICIT. */
   setMode(mode: BarrierMode): void {
+    ImportSegment.#own(this);
     this.native.setMode(check.uint32(mode, 'mode', 'RSMERR_BAD_MODE'));
   }
 
@@ -384,12 +326,14 @@ export class ImportSegment {
    * went away at any time since connect) is thrown at once, since only a
    * new connection helps.
    */
-  transaction<R>(block: (segment: this) => R, options?: TransactionOptions): R {
-    return runInBarrier(this, block, options);
+  transaction<R>(block: (segment: this) => SyncResult<R>, options?: TransactionOptions): R {
+    ImportSegment.#own(this);
+    return runTransaction(this, block as (segment: this) => R, options);
   }
 
   /** rsm_intr_signal_post: one event to the exporter's segment (dropped if it is gone). */
   signal(): void {
+    ImportSegment.#own(this);
     this.native.signal();
   }
 
@@ -405,11 +349,13 @@ export class ImportSegment {
    * at a forced disconnect, the wait stays pending until its timeout.)
    */
   waitForSignal(options?: WaitOptions): Promise<void> {
+    ImportSegment.#own(this);
     return waitForSignal(this.native, options);
   }
 
   /** The events posted to this import, one iteration each, until aborted, disconnected or torn down (RSMERR_CONN_ABORTED). */
   signals(options?: SignalIteratorOptions): AsyncGenerator<void, void, undefined> {
+    ImportSegment.#own(this);
     return signalIterator(this.native, options);
   }
 
@@ -420,11 +366,13 @@ export class ImportSegment {
    * each is given back with releasePollDescriptor().
    */
   pollDescriptor(): number {
+    ImportSegment.#own(this);
     return this.native.pollDescriptor();
   }
 
   /** rsm_memseg_release_pollfd for one pollDescriptor() reference; false when none is held. */
   releasePollDescriptor(): boolean {
+    ImportSegment.#own(this);
     return this.native.releasePollDescriptor();
   }
 
@@ -434,182 +382,88 @@ export class ImportSegment {
    * Idempotent.
    */
   disconnect(): void {
-    if (!this.native.disconnected) this.#dropAutoMapping();
+    ImportSegment.#own(this);
+    if (!this.native.disconnected) this.#auto?.drop();
     this.native.disconnect();
   }
 
   /** True once disconnect() succeeded (or the controller was released). */
   get disconnected(): boolean {
+    ImportSegment.#own(this);
     return this.native.disconnected;
   }
 
   /** Unmaps an explicit mapping if there is one, then disconnect(), for `using`. */
   [Symbol.dispose](): void {
+    ImportSegment.#own(this);
     if (this.native.disconnected) return;
     if (this.mapping !== undefined) this.mapping.unmap();
     this.disconnect();
   }
 
-  #putN(bits: Bits, offset: number, values: ArrayBufferView, kinds: string): void {
-    const at = check.offset(offset);
-    const view = elements(values, bits, 'values', kinds);
-    if (this.#direct) this.#access.putN(bits, at, view);
-    else this.#transfer(at + view.byteLength, () => this.#access.putN(bits, at, view));
+  // #putWidth and #getWidth are the one-element path, kept small so that V8
+  // inlines them into each width method with its width constant; the
+  // view path is #putMany / #getMany.
+  static #putWidth(self: unknown, width: Width, offset: number, values: ArrayBufferView): void {
+    ImportSegment.#own(self);
+    // One element: the same single access through the scalar function,
+    // which skips reading the view in native code.
+    const one = self.#auto === undefined ? width.single(values) : undefined;
+    if (one !== undefined) width.store(self.#access, check.offset(offset), one[0]);
+    else self.#putMany(width, offset, values);
   }
 
-  #getN<T extends ArrayBufferView>(bits: Bits, offset: number, target: T, kinds: string): T {
-    const at = check.offset(offset);
-    const view = elements(target, bits, 'target', kinds);
-    if (this.#direct) this.#access.getN(bits, at, view);
-    else this.#transfer(at + view.byteLength, () => this.#access.getN(bits, at, view));
+  static #getWidth<T extends ArrayBufferView>(self: unknown, width: Width, offset: number, target: T): T {
+    ImportSegment.#own(self);
+    // Storing the unsigned value into a signed array keeps its bits.
+    const one = self.#auto === undefined ? width.single(target) : undefined;
+    if (one !== undefined) one[0] = width.load(self.#access, check.offset(offset));
+    else self.#getMany(width, offset, target);
     return target;
   }
 
-  #scatterGather(put: boolean, entries: readonly IoEntry[], options: ScatterGatherOptions | undefined): number {
-    const opts = check.object<ScatterGatherOptions>(options, 'options');
-    const flags = check.boolean(opts.signal, 'options.signal') ? IMPLICIT_SIGPOST : 0;
-    const list = ioEntries(entries);
-    const end = list.reduce((max, e) => Math.max(max, e.remoteOffset + e.length), 0);
-    return this.#transfer(end, () => (put ? this.#access.putv(list, flags) : this.#access.getv(list, flags)));
+  #putMany(width: Width, offset: number, values: ArrayBufferView): void {
+    const at = check.offset(offset);
+    const view = elements(values, width, 'values');
+    if (this.#auto === undefined) this.#access.putN(width.bits, at, view);
+    else this.#transfer(at + view.byteLength, () => this.#access.putN(width.bits, at, view));
+  }
+
+  #getMany(width: Width, offset: number, target: ArrayBufferView): void {
+    const at = check.offset(offset);
+    const view = elements(target, width, 'target');
+    if (this.#auto === undefined) this.#access.getN(width.bits, at, view);
+    else this.#transfer(at + view.byteLength, () => this.#access.getN(width.bits, at, view));
+  }
+
+  static #readWidth<T extends ArrayBufferView>(self: unknown, width: Width, type: new (count: number) => T, offset: number, count: number): T {
+    ImportSegment.#own(self);
+    return ImportSegment.#getWidth(self, width, offset, allocate(type, check.length(count, 'count'), 'count'));
+  }
+
+  static #load(self: unknown, width: Width, offset: number): number | bigint {
+    ImportSegment.#own(self);
+    const at = check.offset(offset);
+    if (self.#auto === undefined) return width.load(self.#access, at);
+    return self.#transfer(at + width.bits / 8, () => width.load(self.#access, at));
+  }
+
+  static #store(self: unknown, width: Width, offset: number, value: number | bigint): void {
+    ImportSegment.#own(self);
+    const at = check.offset(offset);
+    if (self.#auto === undefined) width.store(self.#access, at, value);
+    else self.#transfer(at + width.bits / 8, () => width.store(self.#access, at, value));
   }
 
   /**
-   * Runs a data transfer that touches the segment up to byte `end`. librsm
-   * moves data only through a mapping and, when there is none, maps the
-   * whole segment for reading *and* writing, which a connection made with
-   * only READ or only WRITE may not do (RSMERR_BAD_PERMS). For those the
-   * facade first maps the segment itself with the connection's own
-   * permission; the library then judges the transfer (a put on a read-only
-   * connection is its RSMERR_PERM_DENIED). Where that mapping is refused the
-   * library's own error comes through, with what to do added.
+   * Runs a data transfer that touches the segment up to byte `end`: at once
+   * on a connection that may map for reading and writing, else through the
+   * facade's own mapping (auto-mapping.ts).
    */
   #transfer<R>(end: number, run: () => R): R {
-    const refusal = this.#prepare(end);
-    try {
-      return run();
-    } catch (e) {
-      if (refusal !== undefined && e instanceof RsmError) {
-        e.message += ` (${explainRefusal(this.permission, refusal)})`;
-      }
-      throw e;
-    }
+    if (this.#auto === undefined) return run();
+    return this.#auto.transfer(end, this.#mapping !== undefined && !this.#mapping.unmapped, run);
   }
-
-  /** Maps for a READ-only or WRITE-only connection; returns the map error if refused. */
-  #prepare(end: number): RsmError | undefined {
-    const p = this.permission;
-    if ((p !== Permission.READ && p !== Permission.WRITE) || this.native.disconnected) return undefined;
-    if (this.#mapping !== undefined && !this.#mapping.unmapped) return undefined;  // the caller's window rules
-    const page = pageSize;
-    let want = Math.max(page, Math.ceil(end / page) * page);
-    if (this.#knownSize !== undefined) want = Math.min(want, this.#knownSize);
-    const have = this.#autoMapping !== undefined && !this.#autoMapping.unmapped ? this.#autoMapping.length : 0;
-    if (have >= want) return undefined;
-    this.#dropAutoMapping();
-    const first = this.#tryMap(want);
-    if (first === undefined) return undefined;
-    if (first.code !== 'RSMERR_BAD_LENGTH') {
-      if (have > 0) this.#tryMap(have);
-      return first;
-    }
-    // Past the end of the segment: find its length (whole pages, between
-    // what mapped before and what did not) and map all of it, so the library
-    // reports the range itself (RSMERR_BAD_OFFSET), as for other connections.
-    let lo = have / page;
-    let hi = want / page;
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      const failure = this.#tryMap(mid * page);
-      if (failure === undefined) {
-        lo = mid;
-        this.#dropAutoMapping();
-      } else if (failure.code === 'RSMERR_BAD_LENGTH') {
-        hi = mid;
-      } else {
-        return failure;
-      }
-    }
-    this.#knownSize = lo * page;
-    if (lo > 0) return this.#tryMap(lo * page);
-    return undefined;
-  }
-
-  #tryMap(length: number): RsmError | undefined {
-    try {
-      this.#autoMapping = new Mapping(this.native.map(0, length, this.permission, MapAttribute.NONE));
-      return undefined;
-    } catch (e) {
-      if (e instanceof RsmError) return e;
-      throw e;
-    }
-  }
-
-  #dropAutoMapping(): void {
-    const m = this.#autoMapping;
-    this.#autoMapping = undefined;
-    if (m !== undefined && !m.unmapped) m.unmap();
-  }
-}
-
-function explainRefusal(permission: number, refusal: RsmError): string {
-  const kind = permission === Permission.READ ? 'read-only' : 'write-only';
-  const what = permission === Permission.READ ? 'reading' : 'writing';
-  let advice: string;
-  if (refusal.code === 'RSMERR_BAD_PERMS') {
-    advice =
-      'the mode the exporter granted this node lacks the owner bit for it (an access-list entry such as 0o044 ' +
-      'lets a non-owner connect but never map); ask the exporter for an entry with owner bits, e.g. 0o644';
-  } else if (refusal.code === 'RSMERR_CONN_ABORTED') {
-    advice = 'the connection was torn down; disconnect() and connect again';
-  } else {
-    advice = 'map() a window yourself and transfer within it';
-  }
-  return `librsm moves data only through a mapping; this ${kind} connection was to be mapped for ${what}, ` +
-    `but rsm_memseg_import_map answered ${refusal.code}: ${advice}`;
-}
-
-/** Checks scatter/gather entries and fills in their defaults. */
-function ioEntries(entries: unknown): NativeIoEntry[] {
-  if (!Array.isArray(entries)) {
-    throw codedError(new TypeError(`entries must be an array, got ${check.describe(entries)}`), 'ERR_INVALID_ARG_TYPE');
-  }
-  if (entries.length === 0 || entries.length > Limits.MAX_SGIO_REQUESTS) {
-    throw codedError(
-      new RangeError(`entries must hold 1 to ${Limits.MAX_SGIO_REQUESTS} entries, got ${entries.length}`),
-      'RSMERR_BAD_SGIO',
-    );
-  }
-  return entries.map((raw: unknown, i): NativeIoEntry => {
-    const name = `entries[${i}]`;
-    if (raw === null || typeof raw !== 'object') {
-      throw codedError(new TypeError(`${name} must be an object { local, remoteOffset }`), 'ERR_INVALID_ARG_TYPE');
-    }
-    const e = raw as Partial<IoEntry>;
-    let size: number;
-    let local: NativeIoEntry['local'];
-    if (e.local instanceof LocalMemory) {
-      size = e.local.size;
-      local = e.local.native;
-    } else if (ArrayBuffer.isView(e.local)) {
-      size = e.local.byteLength;
-      local = e.local;
-    } else {
-      throw codedError(
-        new TypeError(`${name}.local must be a LocalMemory or a TypedArray/DataView, got ${check.describe(e.local)}`),
-        'ERR_INVALID_ARG_TYPE',
-      );
-    }
-    const localOffset = e.localOffset === undefined ? 0 : check.length(e.localOffset, `${name}.localOffset`);
-    const remoteOffset = check.offset(e.remoteOffset, `${name}.remoteOffset`);
-    const length = e.length === undefined ? Math.max(0, size - localOffset) : check.length(e.length, `${name}.length`);
-    if (localOffset + length > size) {
-      throw codedError(
-        new RangeError(`${name}: ${length} bytes at local offset ${localOffset} run past the ${size}-byte local memory`),
-        'ERR_OUT_OF_RANGE',
-      );
-    }
-    return { local, localOffset, remoteOffset, length };
-  });
 }
 
 /** A new typed array of `count` elements; RSMERR_BAD_LENGTH when no array can be that long. */
@@ -619,14 +473,4 @@ function allocate<T>(type: new (count: number) => T, count: number, name: string
   } catch {
     throw codedError(new RangeError(`${name} ${count} is more than one array can hold`), 'RSMERR_BAD_LENGTH');
   }
-}
-
-/** A typed array whose element width is `bits`. */
-function elements(value: unknown, bits: Bits, name: string, kinds: string): ArrayBufferView {
-  const v = check.view(value, name);
-  const width = (v as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT;
-  if (width !== bits / 8 || v instanceof DataView) {
-    throw codedError(new TypeError(`${name} must be a ${kinds}, got ${check.describe(value)}`), 'ERR_INVALID_ARG_TYPE');
-  }
-  return v;
 }

@@ -15,10 +15,11 @@ export type { IoEntry, MapOptions, ScatterGatherOptions } from './import-segment
 export { Mapping } from './mapping';
 export { Barrier } from './barrier';
 export { LocalMemory } from './local-memory';
+export type { ViewClass } from './memory-views';
 export { getTopology, segmentIdRange } from './topology';
 export type { RemoteController, SegmentIdRange, Topology, TopologyController } from './topology';
 // Simulator-only inspection (rsm.sim.snapshot(), rsm.sim.segments()).
 export * as sim from './sim';
 export { AbortError, POLLRDNORM, pollSignals } from './signals';
 export type { PollEntry, SignalIteratorOptions, WaitOptions } from './signals';
-export type { TransactionOptions } from './transfer-block';
+export type { SyncResult, TransactionOptions } from './transaction';

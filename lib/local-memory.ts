@@ -6,7 +6,9 @@
 import { binding } from './binding';
 import type { Controller } from './controller';
 import { bytesOver, viewOver } from './memory-views';
+import type { ViewClass } from './memory-views';
 import type { NativeLocalMemory } from './native';
+import { invalidThis, isObject } from './receiver';
 import { nativeHandle } from './validate';
 
 /**
@@ -30,6 +32,11 @@ export class LocalMemory {
   readonly size: number;
   #bytes: Uint8Array | undefined;
 
+  /** TypeError ERR_INVALID_THIS unless `self` is a LocalMemory this package made. */
+  static #own(self: unknown): void {
+    if (!isObject(self) || !(#bytes in self)) throw invalidThis('LocalMemory');
+  }
+
   /** @internal */
   constructor(native: NativeLocalMemory, controller: Controller) {
     this.native = nativeHandle(native, binding.NativeLocalMemory, 'LocalMemory');
@@ -39,27 +46,36 @@ export class LocalMemory {
 
   /** The memory. Empty after free(). */
   get bytes(): Uint8Array {
+    LocalMemory.#own(this);
     this.#bytes = bytesOver(this.native.buffer, this.#bytes);
     return this.#bytes;
   }
 
-  /** The memory as another typed view (e.g. Float64Array); empty after free(). */
-  view<T extends ArrayBufferView>(type: new (buffer: ArrayBuffer) => T): T {
-    return viewOver(this.native.buffer, type);
+  /**
+   * The memory as another typed view (e.g. `view(Float64Array)`), from byte
+   * `offset` (default 0), `length` elements long (default: the rest); empty
+   * after free().
+   */
+  view<T extends ArrayBufferView>(type: ViewClass<T>, offset?: number, length?: number): T {
+    LocalMemory.#own(this);
+    return viewOver(this.native.buffer, type, offset, length);
   }
 
   /** rsm_free_localmemory_handle, then the memory is freed; `bytes` becomes empty. Idempotent. */
   free(): void {
+    LocalMemory.#own(this);
     this.native.free();
   }
 
   /** True once free() ran (or the controller was released). */
   get freed(): boolean {
+    LocalMemory.#own(this);
     return this.native.freed;
   }
 
   /** Same as free(), for `using`. */
   [Symbol.dispose](): void {
+    LocalMemory.#own(this);
     this.free();
   }
 }

@@ -6,7 +6,9 @@
 import { binding } from './binding';
 import { codedError } from './errors';
 import { bytesOver, viewOver } from './memory-views';
+import type { ViewClass } from './memory-views';
 import type { NativeMapping } from './native';
+import { invalidThis, isObject } from './receiver';
 import * as check from './validate';
 
 /**
@@ -28,6 +30,11 @@ export class Mapping {
   readonly writable: boolean;
   #bytes: Uint8Array | undefined;
 
+  /** TypeError ERR_INVALID_THIS unless `self` is a Mapping this package made. */
+  static #own(self: unknown): void {
+    if (!isObject(self) || !(#bytes in self)) throw invalidThis('Mapping');
+  }
+
   /** @internal */
   constructor(native: NativeMapping) {
     this.native = check.nativeHandle(native, binding.NativeMapping, 'Mapping');
@@ -38,13 +45,19 @@ export class Mapping {
 
   /** The window as bytes (index 0 is segment offset `offset`). Writable mappings only. */
   get bytes(): Uint8Array {
+    Mapping.#own(this);
     this.#bytes = bytesOver(this.native.buffer, this.#bytes);
     return this.#bytes;
   }
 
-  /** The window as another typed view, e.g. `view(Float64Array)`. Writable mappings only. */
-  view<T extends ArrayBufferView>(type: new (buffer: ArrayBuffer) => T): T {
-    return viewOver(this.native.buffer, type);
+  /**
+   * The window as another typed view, e.g. `view(Float64Array)`, from byte
+   * `offset` of the window (default 0), `length` elements long (default: the
+   * rest). Writable mappings only.
+   */
+  view<T extends ArrayBufferView>(type: ViewClass<T>, offset?: number, length?: number): T {
+    Mapping.#own(this);
+    return viewOver(this.native.buffer, type, offset, length);
   }
 
   /**
@@ -52,6 +65,7 @@ export class Mapping {
    * read-only mappings too. Returns `target`.
    */
   read<T extends ArrayBufferView>(at: number, target: T): T {
+    Mapping.#own(this);
     check.offset(at, 'at');
     check.view(target, 'target');
     if (at + target.byteLength > this.length) {
@@ -66,16 +80,19 @@ export class Mapping {
 
   /** rsm_memseg_import_unmap; views are emptied first. Idempotent. */
   unmap(): void {
+    Mapping.#own(this);
     this.native.unmap();
   }
 
   /** True once unmap() ran (or its segment went away). */
   get unmapped(): boolean {
+    Mapping.#own(this);
     return this.native.unmapped;
   }
 
   /** Same as unmap(), for `using`. */
   [Symbol.dispose](): void {
+    Mapping.#own(this);
     this.unmap();
   }
 }

@@ -5,7 +5,7 @@
 // constructed over a detached buffer.
 
 import { codedError } from './errors';
-import { describe } from './validate';
+import { describe, integer } from './validate';
 
 /** The cached Uint8Array over `buffer`, or a new one if the buffer changed (rebind, release). */
 export function bytesOver(buffer: ArrayBuffer, cached: Uint8Array | undefined): Uint8Array {
@@ -15,24 +15,47 @@ export function bytesOver(buffer: ArrayBuffer, cached: Uint8Array | undefined): 
 
 /**
  * A new view of `type` (a TypedArray class or DataView, or a subclass) over
- * `buffer`; empty when the buffer is detached. A `type` that is no view
- * class is a TypeError ERR_INVALID_ARG_TYPE, and a buffer whose length is
- * not a whole number of its elements a RangeError ERR_INVALID_ARG_VALUE.
+ * `buffer`, from byte `offset` (default 0, a multiple of the element size),
+ * of `length` elements (bytes for a DataView; default: the rest); empty when
+ * the buffer is detached. A `type` that is no view class is a TypeError
+ * ERR_INVALID_ARG_TYPE; a misaligned offset, or a rest of the memory that is
+ * not a whole number of elements, a RangeError ERR_INVALID_ARG_VALUE; an
+ * offset or length past the memory a RangeError ERR_OUT_OF_RANGE.
  */
-export function viewOver<T extends ArrayBufferView>(buffer: ArrayBuffer, type: new (buffer: ArrayBuffer) => T): T {
+export function viewOver<T extends ArrayBufferView>(buffer: ArrayBuffer, type: ViewClass<T>, offset?: number, length?: number): T {
   if (!isViewClass(type)) {
     throw codedError(new TypeError(`type must be a TypedArray class or DataView, got ${describe(type)}`), 'ERR_INVALID_ARG_TYPE');
   }
-  const source = isDetached(buffer) ? new ArrayBuffer(0) : buffer;
-  const width = (type as { BYTES_PER_ELEMENT?: unknown }).BYTES_PER_ELEMENT;
-  if (typeof width === 'number' && source.byteLength % width !== 0) {
+  const start = offset === undefined ? 0 : integer(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+  const count = length === undefined ? undefined : integer(length, 'length', 0, Number.MAX_SAFE_INTEGER);
+  if (isDetached(buffer)) return new type(new ArrayBuffer(0));
+  const bytes = buffer.byteLength;
+  const w = (type as { BYTES_PER_ELEMENT?: unknown }).BYTES_PER_ELEMENT;
+  const width = typeof w === 'number' ? w : 1;
+  if (start > bytes) {
+    throw codedError(new RangeError(`offset must be at most ${bytes} (the memory's length), got ${start}`), 'ERR_OUT_OF_RANGE');
+  }
+  if (start % width !== 0) {
+    throw codedError(new RangeError(`offset must be a multiple of ${width} for ${type.name}, got ${start}`), 'ERR_INVALID_ARG_VALUE');
+  }
+  const room = (bytes - start) / width;
+  if (count === undefined && !Number.isInteger(room)) {
     throw codedError(
-      new RangeError(`the memory (${source.byteLength} bytes) is not a whole number of ${width}-byte elements for ${type.name}`),
+      new RangeError(`the memory from offset ${start} (${bytes - start} bytes) is not a whole number of ${width}-byte elements for ${type.name}`),
       'ERR_INVALID_ARG_VALUE',
     );
   }
-  return new type(source);
+  if (count !== undefined && count > Math.floor(room)) {
+    throw codedError(
+      new RangeError(`length must be at most ${Math.floor(room)} elements of ${type.name} from offset ${start}, got ${count}`),
+      'ERR_OUT_OF_RANGE',
+    );
+  }
+  return new type(buffer, start, count ?? room);
 }
+
+/** A TypedArray class or DataView (or a subclass). */
+export type ViewClass<T extends ArrayBufferView> = new (buffer: ArrayBuffer, byteOffset?: number, length?: number) => T;
 
 const TypedArray: unknown = Object.getPrototypeOf(Uint8Array);
 

@@ -4,6 +4,7 @@
 // successful wait consumes exactly one.
 
 import { binding } from './binding';
+import { atCallSite, callSite } from './call-site';
 import { codedError } from './errors';
 import type { NativeSignalling } from './native';
 import * as check from './validate';
@@ -73,6 +74,7 @@ function aborted(signal: AbortSignal): AbortError {
 
 /** @internal waitForSignal() of both segment kinds. */
 export async function waitForSignal(native: NativeSignalling, options?: WaitOptions): Promise<void> {
+  const site = callSite(waitForSignal);
   const opts = check.object<WaitOptions>(options, 'options');
   const timeout = timeoutMs(opts.timeout);
   const signal = abortSignal(opts.signal, 'options.signal');
@@ -84,8 +86,8 @@ export async function waitForSignal(native: NativeSignalling, options?: WaitOpti
   try {
     await native.waitSignal(timeout);
   } catch (e) {
-    if (signal !== undefined && (e as { code?: unknown }).code === 'ERR_RSM_CANCELLED') throw aborted(signal);
-    throw e;
+    const cancelled = signal !== undefined && (e as { code?: unknown }).code === 'ERR_RSM_CANCELLED';
+    throw atCallSite(cancelled ? aborted(signal) : e, site);
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

@@ -38,11 +38,29 @@ export interface Topology {
   readonly localNode: number;
   /** Its controllers, each with its connections. */
   readonly controllers: readonly TopologyController[];
+  /**
+   * For JSON.stringify, which cannot write a bigint: the same tree with each
+   * `hwaddr` as a hexadecimal string ('0x…'). Not enumerable.
+   */
+  toJSON(): unknown;
 }
 
 /** rsm_get_interconnect_topology, as a plain object (the library's block is freed at once). */
 export function getTopology(): Topology {
-  return binding.topology();
+  const topology = binding.topology();
+  return Object.defineProperty(topology, 'toJSON', { value: topologyJSON, enumerable: false }) as unknown as Topology;
+}
+
+function topologyJSON(this: Topology): unknown {
+  const hex = (hwaddr: bigint): string => `0x${hwaddr.toString(16)}`;
+  return {
+    localNode: this.localNode,
+    controllers: this.controllers.map((c) => ({
+      name: c.name,
+      hwaddr: hex(c.hwaddr),
+      remotes: c.remotes.map((r) => ({ ...r, hwaddr: hex(r.hwaddr) })),
+    })),
+  };
 }
 
 /** A range of segment ids an administrator reserved for an application. */

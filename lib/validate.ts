@@ -19,6 +19,32 @@ export function integer(value: unknown, name: string, min: number, max: number, 
 
 export const UINT32_MAX = 0xffffffff;
 
+/**
+ * The most memory createExport / createLocalMemory allocate: far beyond any
+ * segment a controller accepts, small enough that rounding up to whole pages
+ * cannot overflow.
+ */
+export const MAX_ALLOCATION = 2 ** 40;
+
+/**
+ * An export size: a positive multiple of the page size, at most
+ * MAX_ALLOCATION. librsm answers 0 with RSMERR_BAD_LENGTH and 1000 with
+ * RSMERR_BAD_MEM_ALIGNMENT; to the caller both are one mistake, so both are
+ * RangeError RSMERR_BAD_LENGTH with the same message.
+ */
+export function exportSize(value: unknown, page: number): number {
+  if (typeof value !== 'number') {
+    throw codedError(new TypeError(`size must be a number, got ${describe(value)}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  if (!Number.isInteger(value) || value <= 0 || value % page !== 0 || value > MAX_ALLOCATION) {
+    throw codedError(
+      new RangeError(`size must be a positive multiple of the page size (${page}), at most 2^40, got ${value}`),
+      'RSMERR_BAD_LENGTH',
+    );
+  }
+  return value;
+}
+
 export function uint32(value: unknown, name: string, rangeCode?: string): number {
   return integer(value, name, 0, UINT32_MAX, rangeCode);
 }

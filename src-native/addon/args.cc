@@ -24,8 +24,7 @@ std::string FormatNumber(double value) {
 double NumberValue(napi_env env, napi_value value, const char* name) {
   double number = 0;
   if (napi_get_value_double(env, value, &number) != napi_ok) {
-    throw ArgTypeError(Napi::Env(env), std::string("The \"") + name + "\" argument must be of type number, got " +
-                                           Describe(Napi::Value(env, value)));
+    throw ArgTypeError(Napi::Env(env), std::string(name) + ": not a number (" + Describe(Napi::Value(env, value)) + ")");
   }
   return number;
 }
@@ -35,8 +34,7 @@ double NumberArg(const Napi::CallbackInfo& info, size_t index, const char* name)
 }
 
 Napi::Error OutOfRange(Napi::Env env, const char* name, const std::string& expected, double got) {
-  return ArgRangeError(env, std::string("The \"") + name + "\" argument must be " + expected + ", got " +
-                                FormatNumber(got));
+  return ArgRangeError(env, std::string(name) + ": not " + expected + " (" + FormatNumber(got) + ")");
 }
 
 size_t ElementSize(napi_typedarray_type type) {
@@ -60,7 +58,7 @@ size_t ElementSize(napi_typedarray_type type) {
 void RequireAttached(napi_env env, napi_value arraybuffer, const char* name) {
   bool detached = false;
   if (arraybuffer != nullptr && napi_is_detached_arraybuffer(env, arraybuffer, &detached) == napi_ok && detached) {
-    throw ArgTypeError(Napi::Env(env), std::string("The \"") + name + "\" argument is a view of a detached ArrayBuffer");
+    throw ArgTypeError(Napi::Env(env), std::string(name) + ": detached");
   }
 }
 
@@ -154,24 +152,22 @@ ViewBytes ViewValue(napi_env env, napi_value value, const char* name) {
     napi_typedarray_type type;
     size_t count = 0;
     if (napi_get_typedarray_info(env, value, &type, &count, &data, &arraybuffer, &byte_offset) != napi_ok) {
-      throw ArgTypeError(Napi::Env(env), std::string("The \"") + name + "\" argument could not be read");
+      throw ArgTypeError(Napi::Env(env), std::string(name) + ": unreadable view");
     }
     length = count * ElementSize(type);
   } else {
     bool is_dataview = false;
     napi_is_dataview(env, value, &is_dataview);
     if (!is_dataview) {
-      throw ArgTypeError(Napi::Env(env), std::string("The \"") + name +
-                                         "\" argument must be a TypedArray or DataView, got " +
-                                         Describe(Napi::Value(env, value)));
+      throw ArgTypeError(Napi::Env(env), std::string(name) + ": not a view (" + Describe(Napi::Value(env, value)) + ")");
     }
     if (napi_get_dataview_info(env, value, &length, &data, &arraybuffer, &byte_offset) != napi_ok) {
-      throw ArgTypeError(Napi::Env(env), std::string("The \"") + name + "\" argument could not be read");
+      throw ArgTypeError(Napi::Env(env), std::string(name) + ": unreadable view");
     }
   }
   RequireAttached(env, arraybuffer, name);
   if (data == nullptr) {
-    if (length != 0) throw ArgTypeError(Napi::Env(env), std::string("The \"") + name + "\" argument has no memory");
+    if (length != 0) throw ArgTypeError(Napi::Env(env), std::string(name) + ": no memory");
     data = &empty_view_bytes;
   }
   return ViewBytes{data, length};
@@ -191,14 +187,11 @@ std::vector<rsmapi_access_entry_t> AclArg(const Napi::CallbackInfo& info, size_t
   size_t byte_offset = 0;
   if (is_typed) napi_get_typedarray_info(env, value, &type, &count, &data, &arraybuffer, &byte_offset);
   if (!is_typed || type != napi_uint32_array) {
-    throw ArgTypeError(info.Env(), std::string("The \"") + name + "\" argument must be a Uint32Array or null, got " +
-                                       Describe(value));
+    throw ArgTypeError(info.Env(), std::string(name) + ": not a Uint32Array or null (" + Describe(value) + ")");
   }
   RequireAttached(env, arraybuffer, name);
   if (count % 2 != 0) {
-    throw ArgRangeError(info.Env(), std::string("The \"") + name +
-                                        "\" argument must hold (node, permission) pairs: its length must be even, got " +
-                                        std::to_string(count));
+    throw ArgRangeError(info.Env(), std::string(name) + ": odd length " + std::to_string(count));
   }
   const uint32_t* words = static_cast<const uint32_t*>(data);
   acl.resize(count / 2);

@@ -115,8 +115,7 @@ Napi::Value NativeMapping::Read(const Napi::CallbackInfo& info) {
   uint64_t at = SizeArg(info, 0, "offset", 0, kMaxSafeInteger);
   ViewBytes target = ViewArg(info, 1, "target");
   if (at > length_ || target.length > length_ - at) {
-    throw ArgRangeError(env, "reading " + std::to_string(target.length) + " bytes at offset " + std::to_string(at) +
-                                 " runs past the end of the " + std::to_string(length_) + "-byte mapping");
+    throw ArgRangeError(env, "read: out of bounds");  // the facade's Mapping.read() checks first
   }
   // A mapping made with no permission at all is PROT_NONE: even a read
   // would fault. (Write permission alone implies read on the hosts we run

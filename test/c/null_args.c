@@ -46,6 +46,9 @@ int main(void) {
 	EXPECT(RSMERR_BAD_CTLR_HNDL, "rsm_memseg_export_create", rsm_memseg_export_create(NULL, &seg, mem, (size_t)page, 0));
 	EXPECT(RSMERR_BAD_SEG_HNDL, "rsm_memseg_export_create", rsm_memseg_export_create(ctl, NULL, mem, (size_t)page, 0));
 	EXPECT(RSMERR_BAD_ADDR, "rsm_memseg_export_create", rsm_memseg_export_create(ctl, &seg, NULL, (size_t)page, 0));
+	/* The facade refuses a size that is not a page multiple before the call. */
+	EXPECT(RSMERR_BAD_MEM_ALIGNMENT, "rsm_memseg_export_create",
+	    rsm_memseg_export_create(ctl, &seg, mem, (size_t)page / 2, 0));
 	EXPECT(RSMERR_BAD_SEG_HNDL, "rsm_memseg_export_destroy", rsm_memseg_export_destroy(NULL));
 	EXPECT(RSMERR_BAD_SEG_HNDL, "rsm_memseg_export_unpublish", rsm_memseg_export_unpublish(NULL));
 	EXPECT(RSMERR_BAD_SEG_HNDL, "rsm_memseg_import_disconnect", rsm_memseg_import_disconnect(NULL));

@@ -1,11 +1,11 @@
-// A block of transfers inside one barrier: open, the caller's transfers,
-// close, retried a bounded number of times when the interconnect reports a
+// ImportSegment.transaction(): a block of transfers inside one barrier:
+// open, the caller's transfers, close, retried a bounded number of times when the interconnect reports a
 // barrier failure. A torn-down connection (RSMERR_CONN_ABORTED) is never
 // retried: the import must be disconnected and connected again.
 
 import type { Barrier } from './barrier';
 import { BarrierMode } from './constants';
-import { RsmError } from './errors';
+import { codedError, RsmError } from './errors';
 import * as check from './validate';
 
 /** Options of ImportSegment.transaction(). */
@@ -18,7 +18,15 @@ export interface TransactionOptions {
   retries?: number;
 }
 
-/** What the helper needs of an import segment. @internal */
+/**
+ * What a transaction block may return: anything but a promise (or other
+ * thenable). The barrier closes when the block returns, before an async
+ * block's transfers would run, so such a block is refused by the types here
+ * and at run time with ERR_INVALID_RETURN_VALUE.
+ */
+export type SyncResult<R> = R extends PromiseLike<unknown> ? never : R;
+
+/** What a transaction needs of an import segment. @internal */
 export interface BarrierHost {
   readonly barrier: Barrier;
   readonly mode: BarrierMode;
@@ -28,9 +36,9 @@ export interface BarrierHost {
 const RETRYABLE = new Set(['RSMERR_BARRIER_FAILURE', 'RSMERR_BARRIER_OPEN_FAILED']);
 
 /** @internal ImportSegment.transaction(). */
-export function runInBarrier<S extends BarrierHost, R>(host: S, block: (segment: S) => R, options?: TransactionOptions): R {
+export function runTransaction<S extends BarrierHost, R>(host: S, block: (segment: S) => R, options?: TransactionOptions): R {
   if (typeof block !== 'function') {
-    throw Object.assign(new TypeError(`block must be a function, got ${check.describe(block)}`), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw codedError(new TypeError(`block must be a function, got ${check.describe(block)}`), 'ERR_INVALID_ARG_TYPE');
   }
   const opts = check.object<TransactionOptions>(options, 'options');
   const retries = opts.retries === undefined ? 2 : check.integer(opts.retries, 'options.retries', 0, 1000);
@@ -45,9 +53,7 @@ export function runInBarrier<S extends BarrierHost, R>(host: S, block: (segment:
         const result = block(host);
         if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
           // The close would run before the transfers it must vouch for.
-          throw Object.assign(new TypeError('the block of a transaction must be synchronous (it returned a promise)'), {
-            code: 'ERR_INVALID_RETURN_VALUE',
-          });
+          throw codedError(new TypeError('the block of a transaction must be synchronous (it returned a promise)'), 'ERR_INVALID_RETURN_VALUE');
         }
         host.barrier.close();
         return result;
