@@ -22,3 +22,7 @@ export * as sim from './sim';
 export { AbortError, POLLRDNORM, pollSignals } from './signals';
 export type { PollEntry, SignalIteratorOptions, WaitOptions } from './signals';
 export type { TransactionOptions } from './transfer-block';
+export { Channel, openChannel } from './channel';
+export type { ChannelOptions, ChannelStats, ChannelWaitOptions } from './channel';
+export { waitUntil } from './wait-until';
+export type { Comparison, SignalSource, WaitUntilOptions } from './wait-until';
