@@ -400,8 +400,11 @@ export class Channel {
     let pos = this.#head & this.#peerMask;
     if (length >= DIRECT_BYTES) {
       this.#flush();
-      if (this.#state === 'open' && !this.#peerClosed) this.#putDirect(bytes, pos, size);
-      this.#checkSendable(length);
+      this.#checkSendable(length); // the flush may have found the peer gone
+      if (!this.#putDirect(bytes, pos, size)) {
+        this.#checkSendable(length);
+        throw closedError(false);
+      }
     } else {
       if (pos + size > this.#peerCap) {
         this.#mirror32[pos >>> 2] = SKIP;
@@ -425,13 +428,13 @@ export class Channel {
    * bytes and is published at once, so a failed close can write it again
    * from them before send returns.
    */
-  #putDirect(bytes: Uint8Array, pos: number, size: number): void {
+  #putDirect(bytes: Uint8Array, pos: number, size: number): boolean {
     const skip = pos + size > this.#peerCap;
     const at = skip ? 0 : pos;
     const next = (this.#head + (skip ? this.#peerCap - pos : 0) + size) >>> 0;
     const seq = this.#seq;
     this.#seq = (seq + 1) >>> 0;
-    this.#publish(next, () => {
+    return this.#publish(next, () => {
       if (skip) this.#peerRing32[pos >>> 2] = SKIP;
       this.#peerRing32[at >>> 2] = bytes.byteLength;
       this.#peerRing32[(at >>> 2) + 1] = seq;
@@ -471,7 +474,7 @@ export class Channel {
    * place, which the peer cannot have consumed past HEAD. Then the peer is
    * woken if it announced a sleep this side has not answered yet.
    */
-  #publish(head: number, write: () => void): void {
+  #publish(head: number, write: () => void): boolean {
     const imp = this.#imp;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -479,12 +482,13 @@ export class Channel {
         write();
         imp.barrier.order();
         Atomics.store(this.#theirs, Word.HEAD, head);
+        imp.barrier.order(); // HEAD before this side's look at the peer's sleep counter
         imp.barrier.close();
         break;
       } catch (e) {
         if (this.#retry(e, attempt)) continue;
         this.#lost(e);
-        return;
+        return false;
       }
     }
     this.#head = head;
@@ -495,6 +499,7 @@ export class Channel {
       this.#answeredRecv = sleeping;
       this.#post();
     }
+    return true;
   }
 
   // ---- receiving ----
@@ -573,9 +578,10 @@ export class Channel {
    */
   async #sleepUntil(ready: () => boolean, kind: 'send' | 'recv', signal: AbortSignal | undefined, deadline: number): Promise<void> {
     if (signal?.aborted) throw new AbortError(`the channel ${kind === 'send' ? 'send' : 'receive'} was aborted`, { cause: signal.reason });
-    if (spinUntil(ready, this.#spin)) return;
+    // Publish first: the peer may be waiting for exactly this.
     this.#flush();
     this.#publishTail();
+    if (spinUntil(ready, this.#spin)) return;
     while (!ready()) {
       const epoch = kind === 'recv' ? (this.#recvEpoch = (this.#recvEpoch + 1) >>> 0 || 1) : (this.#sendEpoch = (this.#sendEpoch + 1) >>> 0 || 1);
       this.#storeRemote(kind === 'recv' ? Word.PEER_RECV_SLEEP : Word.PEER_SEND_SLEEP, epoch);
@@ -629,6 +635,7 @@ export class Channel {
       try {
         imp.barrier.open();
         Atomics.store(this.#theirs, word, value);
+        imp.barrier.order(); // the store before any look at local memory that follows
         imp.barrier.close();
         return true;
       } catch (e) {
