@@ -187,6 +187,8 @@ export class Channel {
   // Sending into the peer's ring.
   #head = 0;
   #published = 0;
+  /** The peer's PEER_TAIL as last read. */
+  #peerTail = 0;
   #seq = 1;
   #flushScheduled = false;
   #sendQueue: Promise<void> = Promise.resolve();
@@ -194,6 +196,8 @@ export class Channel {
   // Receiving from this side's ring.
   #tail = 0;
   #heldEnd = 0;
+  /** HEAD as last read: records up to it can be taken without reading it again. */
+  #knownHead = 0;
   #tailPublished = 0;
   #expect = 1;
   // Sleep announcements: ours (bumped in the peer's memory), and the peer's we have answered.
@@ -384,8 +388,10 @@ export class Channel {
     const size = recordSize(length);
     const pos = this.#head & this.#peerMask;
     const skip = pos + size > this.#peerCap ? this.#peerCap - pos : 0;
-    const used = (this.#head - Atomics.load(this.#mine, Word.PEER_TAIL)) >>> 0;
-    return used + skip + size <= this.#peerCap;
+    // The peer's tail only grows: read it again only when the last value leaves too little room.
+    if (((this.#head - this.#peerTail) >>> 0) + skip + size <= this.#peerCap) return true;
+    this.#peerTail = Atomics.load(this.#mine, Word.PEER_TAIL);
+    return ((this.#head - this.#peerTail) >>> 0) + skip + size <= this.#peerCap;
   }
 
   /** Writes one record if it fits; false (after publishing what is pending) if not. */
@@ -511,7 +517,8 @@ export class Channel {
   /** The next record of this side's ring, releasing the one handed out before. */
   #next(): Uint8Array | undefined {
     this.#tail = this.#heldEnd;
-    const head = Atomics.load(this.#mine, Word.HEAD);
+    if (this.#tail === this.#knownHead) this.#knownHead = Atomics.load(this.#mine, Word.HEAD);
+    const head = this.#knownHead;
     for (;;) {
       if (this.#tail === head) {
         this.#heldEnd = this.#tail;
@@ -545,7 +552,7 @@ export class Channel {
       this.#stats.received++;
       const view = this.#ring.subarray(pos + RECORD_HEADER, pos + RECORD_HEADER + length);
       // Tell the sender about room: a quarter ring consumed, or it is waiting for room.
-      if (((this.#tail - this.#tailPublished) >>> 0) >= this.capacity / 4 || Atomics.load(this.#mine, Word.PEER_SEND_SLEEP) !== this.#answeredSend) {
+      if (((this.#tail - this.#tailPublished) >>> 0) >= this.capacity / 4 || this.#mine[Word.PEER_SEND_SLEEP] !== this.#answeredSend) {
         this.#publishTail();
       } else if (this.#tail !== this.#tailPublished) {
         this.#scheduleFlush();
@@ -715,7 +722,7 @@ export class Channel {
 
   /** True once the peer stored its FIN (read from this side's memory while it is mapped). */
   #finSeen(): boolean {
-    if (!this.#peerClosed && this.#state === 'open' && this.#mine.length !== 0 && Atomics.load(this.#mine, Word.PEER_FIN) !== 0) this.#peerClosed = true;
+    if (!this.#peerClosed && this.#state === 'open' && this.#mine.length !== 0 && this.#mine[Word.PEER_FIN] !== 0) this.#peerClosed = true;
     return this.#peerClosed;
   }
 
