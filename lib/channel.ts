@@ -12,9 +12,9 @@
 // announcements there. A side that runs dry spins a while, then bumps its
 // sleep counter in the other's memory, looks once more and sleeps on its own
 // segment's signals; the other side posts one signal per counter value it
-// sees after publishing. Both stores are completed by a barrier close before
-// the look that follows them, so one of the two always sees the other
-// (docs/semantics.md §8.1, rsm_intr_signal_post; §6 barriers).
+// sees after publishing. Both stores are ordered and completed by a barrier
+// before the look that follows them, so one of the two always sees the other
+// (docs/semantics.md §5.5 barriers, §5.6 interrupt signals).
 
 import { pageSize } from './backend';
 import { BarrierMode } from './constants';

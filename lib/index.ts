@@ -25,4 +25,4 @@ export type { TransactionOptions } from './transfer-block';
 export { Channel, openChannel } from './channel';
 export type { ChannelOptions, ChannelStats, ChannelWaitOptions } from './channel';
 export { waitUntil } from './wait-until';
-export type { Comparison, SignalSource, WaitUntilOptions } from './wait-until';
+export type { Comparison, IntegerArray, SignalSource, WaitUntilOptions } from './wait-until';

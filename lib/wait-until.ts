@@ -14,6 +14,7 @@ export type Comparison = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 
 /** What waitUntil() can sleep on: an ExportSegment or an ImportSegment. */
 export interface SignalSource {
+  /** Resolves when one interrupt signal posted to the segment has been consumed. */
   waitForSignal(options?: WaitOptions): Promise<void>;
 }
 
@@ -38,7 +39,8 @@ export interface WaitUntilOptions {
   interval?: number;
 }
 
-type IntegerArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+/** The typed arrays waitUntil() reads: every integer element type. */
+export type IntegerArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
 
 const COMPARE: Record<Comparison, (a: number | bigint, b: number | bigint) => boolean> = {
   eq: (a, b) => a === b,
