@@ -9,7 +9,8 @@
 //   - one-way latency (ping-pong / 2): Channel spinning and sleeping, the
 //     Unix socket, child_process IPC.
 // A row's time is per message (one way) or per one-way trip; the note gives
-// messages/s. Environment: BENCH_SCALE (default 1) scales message counts.
+// messages/s. Environment: BENCH_SCALE (default 1) scales message counts;
+// BENCH_PARTS=messages,bandwidth,latency picks parts (default all).
 const { fork } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -286,8 +287,10 @@ function memcpyUs(size) {
   return median(xs);
 }
 
+const PARTS = (process.env.BENCH_PARTS || 'messages,bandwidth,latency').split(',');
+
 async function main() {
-  for (const size of SIZES) {
+  for (const size of PARTS.includes('messages') ? SIZES : []) {
     const n = count(size);
     const bench = `channel messages one way, ${size >= 1024 ? `${size / 1024} KiB` : `${size} B`}`;
     const ch = await repeat(() => channelPair(['channel-sink', String(size), String(n)], ['channel-source', String(size), String(n)]));
@@ -302,12 +305,19 @@ async function main() {
       report(bench, 'child_process IPC', ipc, rate(ipc.median));
     }
   }
+  if (PARTS.includes('bandwidth')) await bandwidth();
+  if (PARTS.includes('latency')) await latency();
+}
+
+async function bandwidth() {
   const MiB = 1024 * 1024;
   const n = Math.max(50, Math.round(1000 * SCALE));
   const bw = await repeat(() => channelPair(['channel-sink', String(MiB), String(n)], ['channel-source', String(MiB), String(n)]));
   report('channel bandwidth, 1 MiB messages', 'rsmapi Channel', bw, 'per message, one way', MiB);
   report('channel bandwidth, 1 MiB messages', 'memcpy (TypedArray.set)', memcpyUs(MiB), 'one copy in one process', MiB);
+}
 
+async function latency() {
   const lat = 'channel one-way latency (ping-pong / 2)';
   const spinning = await repeat(() => channelPair(['channel-pong', '1000000'], ['channel-ping', String(ROUNDS), '1000000']));
   report(lat, 'rsmapi Channel, spinning', spinning, 'both sides spin on their own memory');
