@@ -108,6 +108,14 @@ describe('examples', () => {
     assert.match(r.stdout, /^# fail 0$/m);
   });
 
+  it('channel-service.js: 3 client nodes, each on its own channel, get 300 answers each, checked', async () => {
+    const r = await run('channel-service.js', ['300', '3'], dir);
+    assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+    assert.deepEqual(leftovers(dir), []);
+    for (const node of [2, 3, 4]) assert.match(r.stdout, new RegExp(`^node ${node}: 300 answers checked$`, 'm'));
+    assert.equal(r.lines[r.lines.length - 1], 'channel-service: 3 clients × 300 requests, 900 answered, all correct');
+  });
+
   it('an example given a bad argument exits non-zero and leaves nothing behind', async () => {
     const r = await run('ring-queue.js', ['0'], dir);
     assert.equal(r.code, 1);

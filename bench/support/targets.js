@@ -42,6 +42,7 @@ function ratios(rows) {
   const cc = time('signal one-way latency', 'C ↔ C (librsmsim.so, poll)');
   const turn = time('signal one-way latency', 'setImmediate round trip');
   add('signal one-way: Node / (2 × C + one event-loop turn)', node === undefined || cc === undefined || turn === undefined ? undefined : node / (2 * cc + turn), 1, 'max', 'time ratio');
+  out.push(...require('../channel-targets').channelRatios(rows));
   return out;
 }
 

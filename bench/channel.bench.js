@@ -1,0 +1,374 @@
+'use strict';
+// Channels against what a Node program would use otherwise, each measured in
+// this run, each side in a process of its own:
+//   - messages one way at 64 B, 1 KiB, 64 KiB: rsmapi Channel; Node `net` over
+//     a Unix domain socket, one write per message and 256 messages copied
+//     into one write; child_process IPC (64 B);
+//   - bandwidth at 1 MiB: Channel against one memcpy of the same size
+//     (TypedArray.set between two buffers in one process);
+//   - one-way latency (ping-pong / 2): Channel spinning and sleeping, the
+//     Unix socket, child_process IPC.
+// A row's time is per message (one way) or per one-way trip; the note gives
+// messages/s. Environment: BENCH_SCALE (default 1) scales message counts;
+// BENCH_PARTS=messages,bandwidth,latency picks parts (default all).
+const { fork } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+function clusterDir() {
+  const root = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+  return fs.mkdtempSync(path.join(root, 'rsmapi-bench-'));
+}
+
+const ROOT = path.join(__dirname, '..');
+const SCALE = Number(process.env.BENCH_SCALE || 1);
+const RUNS = 5;
+const SIZES = [64, 1024, 65536];
+const count = (size) => Math.max(200, Math.round((size <= 64 ? 2_000_000 : size <= 1024 ? 500_000 : 20_000) * SCALE));
+const ROUNDS = Math.round(20000 * SCALE);
+const BATCH = 256;
+const SEGMENT = 0x600000;
+
+function median(xs) {
+  const s = Float64Array.from(xs).sort();
+  return { median: s[Math.floor(s.length / 2)], p99: s[s.length - 1] };
+}
+
+function report(bench, implementation, time, note, bytes) {
+  const line = { bench, implementation, median_us: time.median, p99_us: time.p99, note };
+  if (bytes) {
+    line.bytes = bytes;
+    line.median_gbs = bytes / (time.median * 1000);
+  }
+  console.log(JSON.stringify(line));
+}
+
+const rate = (us) => `${(1 / us).toFixed(2)} M msg/s`;
+
+// ---------- roles (child processes) ----------
+
+function payload(size) {
+  const b = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) b[i] = i & 0xff;
+  return b;
+}
+
+async function openEnd(me, other, spin) {
+  const rsm = require(ROOT);
+  const ctl = rsm.getController();
+  const ch = await rsm.openChannel(ctl, { peer: other, segmentId: SEGMENT, capacity: 4 * 1024 * 1024, spin, timeout: 30000 });
+  return { rsm, ctl, ch };
+}
+
+/** Node 2 sends `n` messages of `size`; node 1 times them from first to last. */
+async function channelSource(size, n) {
+  const { ctl, ch } = await openEnd(2, 1, 50);
+  const m = payload(size);
+  for (let i = 0; i < n; i++) if (!ch.trySend(m)) await ch.send(m);
+  ch.flush();
+  await ch.receive(); // the sink's "done"
+  await ch.close();
+  ctl.release();
+}
+
+async function channelSink(size, n) {
+  const { ctl, ch } = await openEnd(1, 2, 50);
+  let t0 = 0n;
+  let bytes = 0;
+  for (let i = 0; i < n; ) {
+    const m = ch.tryReceive();
+    if (m === undefined) {
+      await ch.receive().then((x) => {
+        if (i === 0) t0 = process.hrtime.bigint();
+        bytes += x.length;
+        i++;
+      });
+      continue;
+    }
+    if (i === 0) t0 = process.hrtime.bigint();
+    bytes += m.length;
+    i++;
+  }
+  const us = Number(process.hrtime.bigint() - t0) / 1000 / Math.max(1, n - 1);
+  if (bytes !== size * n) throw new Error(`received ${bytes} bytes, expected ${size * n}`);
+  await ch.send(new Uint8Array(1));
+  await ch.close();
+  ctl.release();
+  return us;
+}
+
+async function channelPing(rounds, spin) {
+  const { ctl, ch } = await openEnd(2, 1, spin);
+  const m = payload(8);
+  const samples = [];
+  for (let i = 0; i < rounds + 100; i++) {
+    const t0 = process.hrtime.bigint();
+    ch.trySend(m);
+    await ch.receive();
+    if (i >= 100) samples.push(Number(process.hrtime.bigint() - t0) / 2000);
+  }
+  await ch.close();
+  ctl.release();
+  return median(samples).median;
+}
+
+async function channelPong(spin) {
+  const { ctl, ch } = await openEnd(1, 2, spin);
+  for (let m = await ch.receive(); m !== null; m = await ch.receive()) ch.trySend(m);
+  await ch.close();
+  ctl.release();
+}
+
+function frames(size, n) {
+  const one = Buffer.alloc(4 + size);
+  one.writeUInt32LE(size, 0);
+  payload(size).copy(one, 4);
+  return one;
+}
+
+/** Counts length-prefixed frames on a socket; resolves with µs per message from first byte to the n-th. */
+function countFrames(sock, n, onMessage) {
+  return new Promise((resolve) => {
+    let t0 = 0n;
+    let got = 0;
+    let pending = Buffer.alloc(0);
+    sock.on('data', (chunk) => {
+      if (t0 === 0n) t0 = process.hrtime.bigint();
+      let buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      let at = 0;
+      while (buf.length - at >= 4) {
+        const len = buf.readUInt32LE(at);
+        if (buf.length - at < 4 + len) break;
+        at += 4 + len;
+        got++;
+        if (onMessage) onMessage();
+      }
+      pending = buf.subarray(at);
+      if (got >= n) resolve(Number(process.hrtime.bigint() - t0) / 1000 / Math.max(1, n - 1));
+    });
+  });
+}
+
+async function unixSink(sockPath, size, n) {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(sockPath, resolve));
+  process.send('listening');
+  const sock = await new Promise((resolve) => server.once('connection', resolve));
+  const us = await countFrames(sock, n);
+  sock.end();
+  server.close();
+  return us;
+}
+
+async function unixSource(sockPath, size, n, batched) {
+  const sock = net.connect(sockPath);
+  await new Promise((resolve) => sock.once('connect', resolve));
+  const frame = frames(size, n);
+  const write = (b) => (sock.write(b) ? undefined : new Promise((resolve) => sock.once('drain', resolve)));
+  if (batched) {
+    const batch = Buffer.alloc(frame.length * BATCH);
+    for (let i = 0; i < n; i += BATCH) {
+      const k = Math.min(BATCH, n - i);
+      for (let j = 0; j < k; j++) frame.copy(batch, j * frame.length); // the copy a real program makes
+      await write(k === BATCH ? batch : batch.subarray(0, k * frame.length));
+    }
+  } else {
+    for (let i = 0; i < n; i++) await write(frame);
+  }
+  await new Promise((resolve) => sock.once('end', resolve));
+  sock.destroy();
+}
+
+async function unixPong(sockPath) {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(sockPath, resolve));
+  process.send('listening');
+  const sock = await new Promise((resolve) => server.once('connection', resolve));
+  sock.setNoDelay(true);
+  sock.on('data', (d) => sock.write(d));
+  await new Promise((resolve) => sock.once('end', resolve));
+  server.close();
+}
+
+async function unixPing(sockPath, rounds) {
+  const sock = net.connect(sockPath);
+  await new Promise((resolve) => sock.once('connect', resolve));
+  sock.setNoDelay(true);
+  const m = frames(8);
+  const samples = [];
+  for (let i = 0; i < rounds + 100; i++) {
+    const t0 = process.hrtime.bigint();
+    sock.write(m);
+    await new Promise((resolve) => sock.once('data', resolve));
+    if (i >= 100) samples.push(Number(process.hrtime.bigint() - t0) / 2000);
+  }
+  sock.end();
+  return median(samples).median;
+}
+
+// ---------- the parent: one measurement per child pair ----------
+
+function child(args, env = {}) {
+  const node = args[0] === 'channel-source' || args[0] === 'channel-ping' ? '2' : '1';
+  const c = fork(__filename, args, { env: { ...process.env, ...env, RSM_SIM_NODE: node }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const result = new Promise((resolve, reject) => {
+    c.on('message', (m) => {
+      if (m && typeof m === 'object' && 'result' in m) resolve(m.result);
+    });
+    c.once('exit', (code) => (code ? reject(new Error(`${args[0]} exited with ${code}`)) : resolve(undefined)));
+  });
+  const ready = new Promise((resolve) => c.on('message', (m) => m === 'listening' && resolve()));
+  return { c, result, ready };
+}
+
+async function pair(first, second, env) {
+  const a = child(first, env);
+  if (first[0].startsWith('unix')) await a.ready;
+  const b = child(second, env);
+  const [ra, rb] = await Promise.all([a.result, b.result]);
+  return ra ?? rb;
+}
+
+async function channelPair(first, second) {
+  const dir = clusterDir();
+  try {
+    return await pair(first, second, { RSM_SIM_DIR: dir, RSM_BACKEND: process.env.RSM_BACKEND || 'sim' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function repeat(fn) {
+  const xs = [];
+  for (let r = 0; r < RUNS; r++) xs.push(await fn());
+  return median(xs);
+}
+
+function sockPath() {
+  return path.join(os.tmpdir(), `rsmapi-bench-${process.pid}-${Math.random().toString(36).slice(2)}.sock`);
+}
+
+async function ipcOneWay(n) {
+  const c = fork(__filename, ['ipc-sink', String(n)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const result = new Promise((resolve) => c.on('message', (m) => m && m.result !== undefined && resolve(m.result)));
+  await new Promise((resolve) => c.once('message', resolve)); // ready
+  const m = 'x'.repeat(64);
+  for (let i = 0; i < n; i++) if (!c.send(m)) await new Promise((resolve) => setImmediate(resolve));
+  const us = await result;
+  c.kill();
+  return us;
+}
+
+async function ipcPing(rounds) {
+  const c = fork(__filename, ['ipc-pong'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise((resolve) => c.once('message', resolve));
+  const samples = [];
+  for (let i = 0; i < rounds + 100; i++) {
+    const t0 = process.hrtime.bigint();
+    c.send('p');
+    await new Promise((resolve) => c.once('message', resolve));
+    if (i >= 100) samples.push(Number(process.hrtime.bigint() - t0) / 2000);
+  }
+  c.kill();
+  return median(samples).median;
+}
+
+function memcpyUs(size) {
+  const a = Buffer.alloc(size, 1);
+  const b = Buffer.alloc(size);
+  const xs = [];
+  for (let r = 0; r < 200; r++) {
+    const t0 = process.hrtime.bigint();
+    b.set(a);
+    xs.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  return median(xs);
+}
+
+const PARTS = (process.env.BENCH_PARTS || 'messages,bandwidth,latency').split(',');
+
+async function main() {
+  for (const size of PARTS.includes('messages') ? SIZES : []) {
+    const n = count(size);
+    const bench = `channel messages one way, ${size >= 1024 ? `${size / 1024} KiB` : `${size} B`}`;
+    const ch = await repeat(() => channelPair(['channel-sink', String(size), String(n)], ['channel-source', String(size), String(n)]));
+    report(bench, 'rsmapi Channel', ch, rate(ch.median));
+    const un = Math.min(n, Math.round(200_000 * SCALE));
+    const one = await repeat(() => { const p = sockPath(); return pair(['unix-sink', p, String(size), String(un)], ['unix-source', p, String(size), String(un), '0']); });
+    report(bench, 'Unix socket, one write each', one, rate(one.median));
+    const batched = await repeat(() => { const p = sockPath(); return pair(['unix-sink', p, String(size), String(n)], ['unix-source', p, String(size), String(n), '1']); });
+    report(bench, `Unix socket, ${BATCH} per write`, batched, rate(batched.median));
+    if (size === 64) {
+      const ipc = await repeat(() => ipcOneWay(Math.round(100_000 * SCALE)));
+      report(bench, 'child_process IPC', ipc, rate(ipc.median));
+    }
+  }
+  if (PARTS.includes('bandwidth')) await bandwidth();
+  if (PARTS.includes('latency')) await latency();
+}
+
+async function bandwidth() {
+  const MiB = 1024 * 1024;
+  const n = Math.max(50, Math.round(1000 * SCALE));
+  const bw = await repeat(() => channelPair(['channel-sink', String(MiB), String(n)], ['channel-source', String(MiB), String(n)]));
+  report('channel bandwidth, 1 MiB messages', 'rsmapi Channel', bw, 'per message, one way', MiB);
+  report('channel bandwidth, 1 MiB messages', 'memcpy (TypedArray.set)', memcpyUs(MiB), 'one copy in one process', MiB);
+}
+
+async function latency() {
+  const lat = 'channel one-way latency (ping-pong / 2)';
+  const spinning = await repeat(() => channelPair(['channel-pong', '1000000'], ['channel-ping', String(ROUNDS), '1000000']));
+  report(lat, 'rsmapi Channel, spinning', spinning, 'both sides spin on their own memory');
+  const sleeping = await repeat(() => channelPair(['channel-pong', '0'], ['channel-ping', String(Math.round(ROUNDS / 4)), '0']));
+  report(lat, 'rsmapi Channel, sleeping', sleeping, 'no spin: every message wakes the other side by a signal');
+  const unix = await repeat(() => { const p = sockPath(); return pair(['unix-pong', p], ['unix-ping', p, String(Math.round(ROUNDS / 4))]); });
+  report(lat, 'Unix socket', unix, 'net, setNoDelay');
+  const ipc = await repeat(() => ipcPing(Math.round(ROUNDS / 4)));
+  report(lat, 'child_process IPC', ipc, 'process.send');
+}
+
+const [role, ...args] = process.argv.slice(2);
+const roles = {
+  'channel-source': () => channelSource(Number(args[0]), Number(args[1])),
+  'channel-sink': () => channelSink(Number(args[0]), Number(args[1])),
+  'channel-ping': () => channelPing(Number(args[0]), Number(args[1])),
+  'channel-pong': () => channelPong(Number(args[0])),
+  'unix-sink': () => unixSink(args[0], Number(args[1]), Number(args[2])),
+  'unix-source': () => unixSource(args[0], Number(args[1]), Number(args[2]), args[3] === '1'),
+  'unix-pong': () => unixPong(args[0]),
+  'unix-ping': () => unixPing(args[0], Number(args[1])),
+  'ipc-sink': () => new Promise((resolve) => {
+    const n = Number(args[0]);
+    let got = 0;
+    let t0 = 0n;
+    process.on('message', () => {
+      if (got === 0) t0 = process.hrtime.bigint();
+      if (++got === n) resolve(Number(process.hrtime.bigint() - t0) / 1000 / (n - 1));
+    });
+    process.send('ready');
+  }),
+  'ipc-pong': () => new Promise(() => {
+    process.on('message', (m) => process.send(m));
+    process.send('ready');
+  }),
+};
+
+if (role === undefined) {
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+} else {
+  roles[role]().then(
+    (result) => {
+      if (result !== undefined) process.send({ result });
+      process.disconnect?.();
+    },
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,831 @@
+// Channel: a two-way, ordered, flow-controlled stream of variable-length
+// messages between two nodes, built only from public RSMAPI calls.
+//
+// Each node exports its receive side (channel-layout.ts) and maps the peer's.
+// A sender copies records into a local mirror of the peer's ring and, once
+// per batch, copies the batch through the mapping, orders it before the HEAD
+// that publishes it, and closes the barrier: a close that reports a failure
+// makes it write the same batch at the same place again (the mirror still
+// holds it), so nothing is lost and nothing appears twice; the receiver's
+// sequence numbers catch anything that would. Each side polls only its own
+// memory: the peer stores HEAD, its consumption (PEER_TAIL) and its sleep
+// announcements there. A side that runs dry spins a while, then bumps its
+// sleep counter in the other's memory, looks once more and sleeps on its own
+// segment's signals; the other side posts one signal per counter value it
+// sees after publishing. Both stores are ordered and completed by a barrier
+// before the look that follows them, so one of the two always sees the other
+// (docs/semantics.md §5.5 barriers, §5.6 interrupt signals).
+
+import { pageSize } from './backend';
+import { BarrierMode } from './constants';
+import type { Controller } from './controller';
+import { RsmError } from './errors';
+import type { ExportSegment } from './export-segment';
+import type { ImportSegment } from './import-segment';
+import type { Mapping } from './mapping';
+import { AbortError } from './signals';
+import { MAGIC, maxPayload, RECORD_HEADER, recordSize, SKIP, VERSION, Word } from './channel-layout';
+import { bounded, sleepOn, spinUntil } from './wait-until';
+
+/** Options of {@link openChannel}. */
+export interface ChannelOptions {
+  /** The node at the other end. */
+  peer: number;
+  /** The segment id both nodes export their receive side at (ids are per node). */
+  segmentId: number;
+  /** Bytes of this side's receive ring: a power of two from 4096 to 2^30 (default 262144). */
+  capacity?: number;
+  /** Milliseconds to wait for the peer to open its end (default 30000). */
+  timeout?: number;
+  /** Aborting gives up opening (AbortError). */
+  signal?: AbortSignal;
+  /** Microseconds to spin on local memory before sleeping on a signal (default 20). */
+  spin?: number;
+  /**
+   * Milliseconds a sleeping side waits before it checks that the peer is
+   * still there (default 100): how soon a killed peer or a torn-down
+   * connection is noticed while nothing else happens.
+   */
+  peerCheckInterval?: number;
+  /** The octal permission the peer gets in this side's access list (default 0o600). */
+  permission?: number;
+}
+
+/** Options of {@link Channel.send} and {@link Channel.receive}. */
+export interface ChannelWaitOptions {
+  /** Aborting rejects the wait (AbortError); the channel stays usable. */
+  signal?: AbortSignal;
+  /** Milliseconds before rejecting with code 'ETIMEDOUT'; the channel stays usable. */
+  timeout?: number;
+}
+
+/** Counters of a channel, for tests and tuning. */
+export interface ChannelStats {
+  /** Messages accepted by send()/trySend(). */
+  readonly sent: number;
+  /** Messages handed out by receive()/tryReceive(). */
+  readonly received: number;
+  /** Batches published (one HEAD store each). */
+  readonly batches: number;
+  /** Barrier closes that reported a failure, after which the same stores were made again. */
+  readonly resends: number;
+  /** Records dropped because their sequence number had been received already. */
+  readonly duplicates: number;
+  /** Times this side slept on its segment's signal. */
+  readonly sleeps: number;
+  /** Sleeps that ended by the peer-check interval rather than a signal. */
+  readonly timedOutSleeps: number;
+  /** Signals this side posted to wake the peer. */
+  readonly signalsPosted: number;
+}
+
+type State = 'open' | 'closing' | 'closed' | 'failed';
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const RETRYABLE = new Set(['RSMERR_BARRIER_FAILURE', 'RSMERR_BARRIER_OPEN_FAILED']);
+/** Barrier failures in a row before the channel gives up on the peer. */
+const MAX_RESENDS = 1000;
+/** Messages from this size on go straight into the peer's ring, published at once (one copy, no mirror). */
+const DIRECT_BYTES = 8192;
+const DEFAULT_CAPACITY = 256 * 1024;
+
+function coded<E extends Error>(e: E, code: string, cause?: unknown): E {
+  if (cause !== undefined) Object.defineProperty(e, 'cause', { value: cause, configurable: true, writable: true });
+  return Object.assign(e, { code });
+}
+
+function closedError(byPeer: boolean): Error {
+  return coded(new Error(byPeer ? 'the peer closed the channel' : 'the channel is closed'), 'ERR_RSM_CHANNEL_CLOSED');
+}
+
+function peerLost(peer: number, cause: unknown): Error {
+  const why = cause instanceof Error ? `: ${(cause as { code?: string }).code ?? cause.message}` : '';
+  return coded(new Error(`lost the channel's peer, node ${peer} (its process died or the connection was torn down${why})`), 'ERR_RSM_CHANNEL_PEER_LOST', cause);
+}
+
+function integerOption(value: unknown, name: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw coded(new TypeError(`${name} must be an integer, got ${typeof value}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  if (value < min || value > max) throw coded(new RangeError(`${name} must be from ${min} to ${max}, got ${value}`), 'ERR_OUT_OF_RANGE');
+  return value;
+}
+
+function numberOption(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+    throw coded(new RangeError(`${name} must be a finite number >= 0, got ${String(value)}`), 'ERR_OUT_OF_RANGE');
+  }
+  return value;
+}
+
+function abortOption(value: unknown, name: string): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof AbortSignal)) throw coded(new TypeError(`${name} must be an AbortSignal`), 'ERR_INVALID_ARG_TYPE');
+  return value;
+}
+
+function waitOptions(options: ChannelWaitOptions | undefined): { signal: AbortSignal | undefined; deadline: number } {
+  if (options === undefined) return { signal: undefined, deadline: Infinity };
+  if (options === null || typeof options !== 'object') throw coded(new TypeError('options must be an object'), 'ERR_INVALID_ARG_TYPE');
+  const timeout = options.timeout === undefined ? undefined : numberOption(options.timeout, 'options.timeout', 0);
+  return { signal: abortOption(options.signal, 'options.signal'), deadline: timeout === undefined ? Infinity : performance.now() + timeout };
+}
+
+/** The bytes of any ArrayBufferView, as a Uint8Array over the same memory. */
+function bytesOf(data: unknown): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw coded(new TypeError('a message must be a Uint8Array, Buffer or other ArrayBufferView'), 'ERR_INVALID_ARG_TYPE');
+}
+
+/**
+ * One end of a channel, made by {@link openChannel}. Messages sent arrive at
+ * the peer in order, intact and once, or the channel fails with a coded
+ * error: 'ERR_RSM_CHANNEL_CLOSED' (this side or the peer closed it) or
+ * 'ERR_RSM_CHANNEL_PEER_LOST' (the peer's process died or the connection was
+ * torn down). Sends are batched: a batch is published when the ring needs
+ * room, when this side is about to wait, when a quarter of the ring is
+ * pending, at flush(), or at the next turn of the event loop.
+ */
+export class Channel {
+  /** The node at the other end. */
+  readonly peer: number;
+  /** The segment id of both receive sides. */
+  readonly segmentId: number;
+  /** Bytes of this side's receive ring. */
+  readonly capacity: number;
+  /** The largest message the peer accepts (half its ring, less a record header). */
+  readonly maxMessageSize: number;
+  /** Resolves once the channel ended in order and released its segments; rejects with the error that failed it. */
+  readonly closed: Promise<void>;
+
+  readonly #exp: ExportSegment;
+  readonly #imp: ImportSegment;
+  readonly #map: Mapping;
+  /** This side's control words and ring (local memory the peer stores into). */
+  readonly #mine: Uint32Array;
+  readonly #ring: Uint8Array;
+  readonly #ring32: Uint32Array;
+  readonly #mask: number;
+  /** The peer's control words and ring, through the mapping. */
+  readonly #theirs: Uint32Array;
+  readonly #peerRing: Uint8Array;
+  readonly #peerRing32: Uint32Array;
+  readonly #peerCap: number;
+  readonly #peerMask: number;
+  /** What the peer's ring holds from `published` to `head`, kept until a barrier close vouches for it. */
+  readonly #mirror: Uint8Array;
+  readonly #mirror32: Uint32Array;
+  readonly #spin: number;
+  readonly #checkMs: number;
+
+  #state: State = 'open';
+  #error: Error | undefined;
+  #peerClosed = false;
+  // Sending into the peer's ring.
+  #head = 0;
+  #published = 0;
+  /** The peer's PEER_TAIL as last read. */
+  #peerTail = 0;
+  #seq = 1;
+  #flushScheduled = false;
+  #sendQueue: Promise<void> = Promise.resolve();
+  #queued = 0;
+  // Receiving from this side's ring.
+  #tail = 0;
+  #heldEnd = 0;
+  /** HEAD as last read: records up to it can be taken without reading it again. */
+  #knownHead = 0;
+  #tailPublished = 0;
+  #expect = 1;
+  // Sleep announcements: ours (bumped in the peer's memory), and the peer's we have answered.
+  #recvEpoch = 0;
+  #sendEpoch = 0;
+  #answeredRecv = 0;
+  #answeredSend = 0;
+  readonly #stats: Mutable<ChannelStats> = {
+    sent: 0, received: 0, batches: 0, resends: 0, duplicates: 0, sleeps: 0, timedOutSleeps: 0, signalsPosted: 0,
+  };
+  #settle!: { resolve: () => void; reject: (e: Error) => void };
+
+  /** @internal Made by openChannel(). */
+  constructor(init: { peer: number; segmentId: number; exp: ExportSegment; imp: ImportSegment; map: Mapping; ringOffset: number; peerRingOffset: number; capacity: number; peerCapacity: number; spin: number; checkMs: number }) {
+    this.peer = init.peer;
+    this.segmentId = init.segmentId;
+    this.capacity = init.capacity;
+    this.#exp = init.exp;
+    this.#imp = init.imp;
+    this.#map = init.map;
+    const own = init.exp.bytes;
+    this.#mine = new Uint32Array(own.buffer, own.byteOffset, init.ringOffset / 4);
+    this.#ring = own.subarray(init.ringOffset, init.ringOffset + init.capacity);
+    this.#ring32 = new Uint32Array(own.buffer, own.byteOffset + init.ringOffset, init.capacity / 4);
+    this.#mask = init.capacity - 1;
+    const far = init.map.bytes;
+    this.#theirs = new Uint32Array(far.buffer, far.byteOffset, init.peerRingOffset / 4);
+    this.#peerRing = far.subarray(init.peerRingOffset, init.peerRingOffset + init.peerCapacity);
+    this.#peerRing32 = new Uint32Array(far.buffer, far.byteOffset + init.peerRingOffset, init.peerCapacity / 4);
+    this.#peerCap = init.peerCapacity;
+    this.#peerMask = init.peerCapacity - 1;
+    this.maxMessageSize = maxPayload(init.peerCapacity);
+    this.#mirror = new Uint8Array(init.peerCapacity);
+    this.#mirror32 = new Uint32Array(this.#mirror.buffer);
+    this.#spin = init.spin;
+    this.#checkMs = init.checkMs;
+    this.closed = new Promise<void>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    // Nobody need listen: the error also reaches every operation.
+    this.closed.catch(() => undefined);
+  }
+
+  /** Counters so far (a copy). */
+  get stats(): ChannelStats {
+    return { ...this.#stats };
+  }
+
+  /** True once this side has received everything the peer sent before closing, or the channel closed or failed. */
+  get ended(): boolean {
+    return this.#state !== 'open' || (this.#finSeen() && this.#available() === 0);
+  }
+
+  /**
+   * Queues `data` for the peer without waiting: false when the peer's ring
+   * has no room for it now (nothing is queued then). The bytes are copied
+   * before it returns, so the caller may reuse them at once.
+   * @throws {RangeError} code ERR_OUT_OF_RANGE for a message over maxMessageSize.
+   * @throws {Error} code ERR_RSM_CHANNEL_CLOSED / ERR_RSM_CHANNEL_PEER_LOST once the channel cannot send.
+   */
+  trySend(data: ArrayBufferView): boolean {
+    const bytes = bytesOf(data);
+    this.#checkSendable(bytes.byteLength);
+    if (this.#queued > 0) return false; // keep order behind waiting send() calls
+    return this.#put(bytes);
+  }
+
+  /**
+   * Sends `data`, waiting for room in the peer's ring. Sends complete in the
+   * order they were called. Resolves once the bytes are copied (the caller
+   * may reuse them); the peer sees them with the next batch.
+   */
+  send(data: ArrayBufferView, options?: ChannelWaitOptions): Promise<void> {
+    let bytes: Uint8Array;
+    let wait: ReturnType<typeof waitOptions>;
+    try {
+      bytes = bytesOf(data);
+      this.#checkSendable(bytes.byteLength);
+      wait = waitOptions(options);
+      if (this.#queued === 0 && this.#put(bytes)) return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.#queued++;
+    const turn = this.#sendQueue.then(async () => {
+      try {
+        while (!this.#put(bytes)) {
+          this.#checkSendable(bytes.byteLength);
+          await this.#sleepUntil(() => this.#state !== 'open' || this.#finSeen() || this.#fits(bytes.byteLength), 'send', wait.signal, wait.deadline);
+          this.#checkSendable(bytes.byteLength);
+        }
+      } finally {
+        this.#queued--;
+      }
+    });
+    this.#sendQueue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Publishes the messages queued so far now, rather than with the next batch. */
+  flush(): void {
+    if (this.#state === 'open') this.#flush();
+  }
+
+  /**
+   * The next message without waiting, as a view into this side's ring (no
+   * copy) that stays valid until the next receive call on this channel:
+   * undefined when none has arrived, null when the peer closed and
+   * everything it sent has been received.
+   * @throws {Error} ERR_RSM_CHANNEL_PEER_LOST when the channel failed.
+   */
+  tryReceive(): Uint8Array | null | undefined {
+    if (this.#mine.length === 0) this.#lost(undefined);
+    if (this.#state === 'failed') throw this.#error as Error;
+    if (this.#state !== 'open') return null;
+    const message = this.#next();
+    if (message !== undefined) return message;
+    if (this.#finSeen() && this.#available() === 0) {
+      this.#finish();
+      return null;
+    }
+    return undefined;
+  }
+
+  /** Waits for the next message; a view valid until the next receive call (see tryReceive), or null at the end. */
+  async receive(options?: ChannelWaitOptions): Promise<Uint8Array | null> {
+    const { signal, deadline } = waitOptions(options);
+    for (;;) {
+      const message = this.tryReceive();
+      if (message !== undefined) return message;
+      await this.#sleepUntil(() => this.#state !== 'open' || this.#finSeen() || this.#available() > 0, 'recv', signal, deadline);
+    }
+  }
+
+  /** The messages as they arrive, each a copy, until the peer closes; throws if the channel fails. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
+    for (;;) {
+      const message = await this.receive();
+      if (message === null) return;
+      yield message.slice();
+    }
+  }
+
+  /**
+   * Closes this end: publishes what was sent, tells the peer (which receives
+   * all of it, then sees the end), and releases this side's segments. Sends
+   * still waiting for room reject with ERR_RSM_CHANNEL_CLOSED; receives
+   * waiting resolve with the end. Idempotent; resolves once the segments
+   * are released, also after a failure (which `closed` reports).
+   */
+  close(): Promise<void> {
+    if (this.#state !== 'open') return this.closed.catch(() => undefined);
+    this.#state = 'closing';
+    if (!this.#finSeen()) {
+      try {
+        this.#flush();
+        this.#storeRemote(Word.PEER_FIN, 1);
+        this.#imp.signal();
+      } catch {
+        // The peer is gone already: there is no one to tell.
+      }
+    }
+    this.#teardown();
+    this.#state = 'closed';
+    this.#settle.resolve();
+    return this.closed;
+  }
+
+  /** Same as close(), for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ---- sending ----
+
+  #checkSendable(length: number): void {
+    if (this.#mine.length === 0) this.#lost(undefined);
+    if (this.#state === 'failed') throw this.#error as Error;
+    if (this.#state !== 'open') throw closedError(false);
+    if (this.#finSeen()) throw closedError(true);
+    if (length > this.maxMessageSize) {
+      throw coded(new RangeError(`a message of ${length} bytes is over the channel's largest, ${this.maxMessageSize}`), 'ERR_OUT_OF_RANGE');
+    }
+  }
+
+  /** Room for a record of `length` bytes at the head, a skip to the ring's start included. */
+  #fits(length: number): boolean {
+    const size = recordSize(length);
+    const pos = this.#head & this.#peerMask;
+    const skip = pos + size > this.#peerCap ? this.#peerCap - pos : 0;
+    // The peer's tail only grows: read it again only when the last value leaves too little room.
+    if (((this.#head - this.#peerTail) >>> 0) + skip + size <= this.#peerCap) return true;
+    this.#peerTail = Atomics.load(this.#mine, Word.PEER_TAIL);
+    return ((this.#head - this.#peerTail) >>> 0) + skip + size <= this.#peerCap;
+  }
+
+  /** Writes one record if it fits; false (after publishing what is pending) if not. */
+  #put(bytes: Uint8Array): boolean {
+    if (!this.#fits(bytes.byteLength)) {
+      this.#flush();
+      this.#publishTail();
+      return false;
+    }
+    const length = bytes.byteLength;
+    const size = recordSize(length);
+    let pos = this.#head & this.#peerMask;
+    if (length >= DIRECT_BYTES) {
+      this.#flush();
+      this.#checkSendable(length); // the flush may have found the peer gone
+      if (!this.#putDirect(bytes, pos, size)) {
+        this.#checkSendable(length);
+        throw closedError(false);
+      }
+    } else {
+      if (pos + size > this.#peerCap) {
+        this.#mirror32[pos >>> 2] = SKIP;
+        this.#head = (this.#head + this.#peerCap - pos) >>> 0;
+        pos = 0;
+      }
+      this.#mirror32[pos >>> 2] = length;
+      this.#mirror32[(pos >>> 2) + 1] = this.#seq;
+      this.#mirror.set(bytes, pos + RECORD_HEADER);
+      this.#head = (this.#head + size) >>> 0;
+      this.#seq = (this.#seq + 1) >>> 0;
+      if (((this.#head - this.#published) >>> 0) >= this.#peerCap / 4) this.#flush();
+      else this.#scheduleFlush();
+    }
+    this.#stats.sent++;
+    return true;
+  }
+
+  /**
+   * A large record goes through the mapping straight from the caller's
+   * bytes and is published at once, so a failed close can write it again
+   * from them before send returns.
+   */
+  #putDirect(bytes: Uint8Array, pos: number, size: number): boolean {
+    const skip = pos + size > this.#peerCap;
+    const at = skip ? 0 : pos;
+    const next = (this.#head + (skip ? this.#peerCap - pos : 0) + size) >>> 0;
+    const seq = this.#seq;
+    this.#seq = (seq + 1) >>> 0;
+    return this.#publish(next, () => {
+      if (skip) this.#peerRing32[pos >>> 2] = SKIP;
+      this.#peerRing32[at >>> 2] = bytes.byteLength;
+      this.#peerRing32[(at >>> 2) + 1] = seq;
+      this.#peerRing.set(bytes, at + RECORD_HEADER);
+    });
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      if (this.#state === 'open') {
+        this.#flush();
+        this.#publishTail();
+      }
+    });
+  }
+
+  /** Copies the pending batch from the mirror through the mapping and publishes it. */
+  #flush(): void {
+    if (this.#published === this.#head || this.#peerClosed || this.#state === 'failed') return;
+    const from = this.#published;
+    const n = (this.#head - from) >>> 0;
+    const start = from & this.#peerMask;
+    const first = Math.min(n, this.#peerCap - start);
+    this.#publish(this.#head, () => {
+      this.#peerRing.set(this.#mirror.subarray(start, start + first), start);
+      if (n > first) this.#peerRing.set(this.#mirror.subarray(0, n - first), 0);
+    });
+  }
+
+  /**
+   * Inside one barrier: `write` the records, order them before the HEAD
+   * that publishes them, store HEAD, close. A close that reports a failure
+   * means some of it may be lost: all of it is written again at the same
+   * place, which the peer cannot have consumed past HEAD. Then the peer is
+   * woken if it announced a sleep this side has not answered yet.
+   */
+  #publish(head: number, write: () => void): boolean {
+    const imp = this.#imp;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        imp.barrier.open();
+        write();
+        imp.barrier.order();
+        Atomics.store(this.#theirs, Word.HEAD, head);
+        imp.barrier.order(); // HEAD before this side's look at the peer's sleep counter
+        imp.barrier.close();
+        break;
+      } catch (e) {
+        if (this.#retry(e, attempt)) continue;
+        this.#lost(e);
+        return false;
+      }
+    }
+    this.#head = head;
+    this.#published = head;
+    this.#stats.batches++;
+    const sleeping = Atomics.load(this.#mine, Word.PEER_RECV_SLEEP);
+    if (sleeping !== this.#answeredRecv) {
+      this.#answeredRecv = sleeping;
+      this.#post();
+    }
+    return true;
+  }
+
+  // ---- receiving ----
+
+  #available(): number {
+    return (Atomics.load(this.#mine, Word.HEAD) - this.#heldEnd) >>> 0;
+  }
+
+  /** The next record of this side's ring, releasing the one handed out before. */
+  #next(): Uint8Array | undefined {
+    this.#tail = this.#heldEnd;
+    if (this.#tail === this.#knownHead) this.#knownHead = Atomics.load(this.#mine, Word.HEAD);
+    const head = this.#knownHead;
+    for (;;) {
+      if (this.#tail === head) {
+        this.#heldEnd = this.#tail;
+        if (this.#tail !== this.#tailPublished) this.#scheduleFlush();
+        return undefined;
+      }
+      const pos = this.#tail & this.#mask;
+      const length = this.#ring32[pos >>> 2];
+      if (length === SKIP) {
+        this.#tail = (this.#tail + this.capacity - pos) >>> 0;
+        continue;
+      }
+      const size = recordSize(length);
+      if (length > maxPayload(this.capacity) || pos + size > this.capacity || size > ((head - this.#tail) >>> 0)) {
+        this.#fail(coded(new Error(`channel protocol error: a record of ${length} bytes at ring offset ${pos}`), 'ERR_RSM_CHANNEL_PROTOCOL'));
+        throw this.#error as Error;
+      }
+      const seq = this.#ring32[(pos >>> 2) + 1];
+      if (seq !== this.#expect) {
+        if (((seq - this.#expect) | 0) < 0) {
+          // Sent before, received before: a copy, dropped.
+          this.#stats.duplicates++;
+          this.#tail = (this.#tail + size) >>> 0;
+          continue;
+        }
+        this.#fail(coded(new Error(`channel protocol error: message ${seq} arrived where ${this.#expect} was due`), 'ERR_RSM_CHANNEL_PROTOCOL'));
+        throw this.#error as Error;
+      }
+      this.#expect = (seq + 1) >>> 0;
+      this.#heldEnd = (this.#tail + size) >>> 0;
+      this.#stats.received++;
+      const view = this.#ring.subarray(pos + RECORD_HEADER, pos + RECORD_HEADER + length);
+      // Tell the sender about room: a quarter ring consumed, or it is waiting for room.
+      if (((this.#tail - this.#tailPublished) >>> 0) >= this.capacity / 4 || this.#mine[Word.PEER_SEND_SLEEP] !== this.#answeredSend) {
+        this.#publishTail();
+      } else if (this.#tail !== this.#tailPublished) {
+        this.#scheduleFlush();
+      }
+      if (this.#state === 'failed') throw this.#error as Error;
+      return view;
+    }
+  }
+
+  /** Stores how far this side consumed into the peer's memory, and wakes the peer if it waits for room. */
+  #publishTail(): void {
+    if (this.#tail === this.#tailPublished || this.#peerClosed || this.#state === 'failed') return;
+    const tail = this.#tail;
+    if (!this.#storeRemote(Word.PEER_TAIL, tail)) return;
+    this.#tailPublished = tail;
+    const sleeping = Atomics.load(this.#mine, Word.PEER_SEND_SLEEP);
+    if (sleeping !== this.#answeredSend) {
+      this.#answeredSend = sleeping;
+      this.#post();
+    }
+  }
+
+  // ---- waiting ----
+
+  /**
+   * Waits until `ready()`: spins on local memory, then publishes what is
+   * pending (the peer may be waiting for it), announces the sleep in the
+   * peer's memory, looks again, and sleeps on this side's segment. A sleep
+   * that ends without a signal checks that the peer is still there.
+   */
+  async #sleepUntil(ready: () => boolean, kind: 'send' | 'recv', signal: AbortSignal | undefined, deadline: number): Promise<void> {
+    if (signal?.aborted) throw new AbortError(`the channel ${kind === 'send' ? 'send' : 'receive'} was aborted`, { cause: signal.reason });
+    // Publish first: the peer may be waiting for exactly this.
+    this.#flush();
+    this.#publishTail();
+    if (spinUntil(ready, this.#spin)) return;
+    while (!ready()) {
+      const epoch = kind === 'recv' ? (this.#recvEpoch = (this.#recvEpoch + 1) >>> 0 || 1) : (this.#sendEpoch = (this.#sendEpoch + 1) >>> 0 || 1);
+      this.#storeRemote(kind === 'recv' ? Word.PEER_RECV_SLEEP : Word.PEER_SEND_SLEEP, epoch);
+      if (ready()) return;
+      this.#stats.sleeps++;
+      let woke: boolean;
+      try {
+        woke = await bounded(sleepOn(this.#exp, this.#checkMs), signal, deadline, `the channel ${kind === 'send' ? 'send' : 'receive'}`);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code === 'ABORT_ERR' || code === 'ETIMEDOUT') throw e;
+        if (this.#state !== 'open') return; // closed or failed under us: the caller looks again
+        if (code === 'RSMERR_INTERRUPTED') continue;
+        this.#lost(e);
+        return;
+      }
+      if (!woke && !ready()) {
+        this.#stats.timedOutSleeps++;
+        this.#checkPeer();
+      }
+    }
+  }
+
+  /** Asks the interconnect whether the connection to the peer still stands (a barrier with no transfers in it). */
+  #checkPeer(): void {
+    if (this.#state !== 'open' || this.#peerClosed) return;
+    try {
+      this.#imp.barrier.open();
+      this.#imp.barrier.close();
+    } catch (e) {
+      if (!(e instanceof RsmError && RETRYABLE.has(e.code))) this.#lost(e);
+    }
+  }
+
+  /** One signal to the peer's segment. */
+  #post(): void {
+    try {
+      this.#imp.signal();
+      this.#stats.signalsPosted++;
+    } catch (e) {
+      this.#lost(e);
+    }
+  }
+
+  // ---- stores into the peer's control words ----
+
+  /** One word into the peer's memory, completed by a barrier close (and made again if it reports a failure). */
+  #storeRemote(word: number, value: number): boolean {
+    const imp = this.#imp;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        imp.barrier.open();
+        Atomics.store(this.#theirs, word, value);
+        imp.barrier.order(); // the store before any look at local memory that follows
+        imp.barrier.close();
+        return true;
+      } catch (e) {
+        if (this.#retry(e, attempt)) continue;
+        this.#lost(e);
+        return false;
+      }
+    }
+  }
+
+  #retry(e: unknown, attempt: number): boolean {
+    if (e instanceof RsmError && RETRYABLE.has(e.code) && attempt < MAX_RESENDS) {
+      this.#stats.resends++;
+      return true;
+    }
+    return false;
+  }
+
+  // ---- ending ----
+
+  /**
+   * The connection failed. If the peer had closed in order first, its
+   * teardown is what we saw: this side keeps receiving what it was sent.
+   * Otherwise the channel fails.
+   */
+  #lost(e: unknown): void {
+    if (this.#state !== 'open') return;
+    if (this.#mine.length === 0) {
+      // The controller was released (or the segment destroyed) under the channel.
+      this.#fail(coded(new Error("the channel's segments were released with their controller"), 'ERR_RSM_CHANNEL_CLOSED', e));
+      return;
+    }
+    if (Atomics.load(this.#mine, Word.PEER_FIN) !== 0) {
+      this.#peerClosed = true;
+      return;
+    }
+    this.#fail(peerLost(this.peer, e));
+  }
+
+  #fail(e: Error): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'failed';
+    this.#error = e;
+    this.#teardown();
+    this.#settle.reject(e);
+  }
+
+  /** Everything the peer sent before closing was received: release this side. */
+  #finish(): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'closed';
+    this.#teardown();
+    this.#settle.resolve();
+  }
+
+  #teardown(): void {
+    for (const step of [() => this.#map.unmap(), () => this.#imp.disconnect(), () => this.#exp.destroy()]) {
+      try {
+        step();
+      } catch {
+        // Torn down already from the other side; the next step still runs.
+      }
+    }
+  }
+
+  /** @internal Used by openChannel while the peer has not answered yet. */
+  static async handshake(ch: Channel, myNonce: number, peerNonce: number, signal: AbortSignal | undefined, deadline: number): Promise<void> {
+    return ch.#handshake(myNonce, peerNonce, signal, deadline);
+  }
+
+  async #handshake(myNonce: number, peerNonce: number, signal: AbortSignal | undefined, deadline: number): Promise<void> {
+    if (!this.#storeRemote(Word.HELLO, peerNonce)) throw this.#error as Error;
+    this.#post();
+    await this.#sleepUntil(() => this.#state !== 'open' || Atomics.load(this.#mine, Word.HELLO) === myNonce, 'recv', signal, deadline);
+    if (this.#state === 'failed') throw this.#error as Error;
+  }
+
+  /** True once the peer stored its FIN (read from this side's memory while it is mapped). */
+  #finSeen(): boolean {
+    if (!this.#peerClosed && this.#state === 'open' && this.#mine.length !== 0 && this.#mine[Word.PEER_FIN] !== 0) this.#peerClosed = true;
+    return this.#peerClosed;
+  }
+
+  /** @internal Releases the segments of a channel whose opening failed. */
+  static abandon(ch: Channel): void {
+    if (ch.#state === 'open') {
+      ch.#state = 'closed';
+      ch.#teardown();
+      ch.#settle.resolve();
+    }
+  }
+
+  /** The ring bytes an export needs for `capacity` (control page included). */
+  static segmentBytes(capacity: number): number {
+    return pageSize + capacity;
+  }
+}
+
+/** Connects to the peer's receive side, retrying while it is not published yet. */
+async function connectWhenPublished(controller: Controller, peer: number, segmentId: number, signal: AbortSignal | undefined, deadline: number): Promise<ImportSegment> {
+  let delay = 1;
+  for (;;) {
+    try {
+      return await controller.connect(peer, segmentId);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (!(e instanceof RsmError) || (code !== 'RSMERR_SEG_NOT_PUBLISHED' && code !== 'RSMERR_SEG_NOT_PUBLISHED_TO_NODE')) throw e;
+      if (performance.now() + delay > deadline) {
+        throw coded(new Error(`node ${peer} did not open its end of channel ${segmentId} in time (connect: ${code})`), 'ETIMEDOUT', e);
+      }
+    }
+    await bounded(new Promise((resolve) => setTimeout(resolve, delay)), signal, deadline, 'opening the channel');
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+/**
+ * Opens this node's end of a channel to `options.peer`: exports a receive
+ * side at `options.segmentId`, published to the peer only, connects to the
+ * peer's at the same id, and resolves once both ends have met. The peer runs
+ * the same call with this node as its peer.
+ *
+ * @throws {TypeError|RangeError} for bad options (codes ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE).
+ * Rejects with an Error of code 'ETIMEDOUT' when the peer does not open its end within
+ * `timeout`, an AbortError when `signal` aborts, ERR_RSM_CHANNEL_PROTOCOL when the peer's
+ * segment is not a channel, and RsmError for the RSMAPI failures of export, publish and connect
+ * (e.g. RSMERR_SEGID_IN_USE). Nothing is left exported or connected after a failure.
+ */
+export async function openChannel(controller: Controller, options: ChannelOptions): Promise<Channel> {
+  if (controller === null || typeof controller !== 'object' || typeof controller.createExport !== 'function') {
+    throw coded(new TypeError('controller must be a Controller (getController())'), 'ERR_INVALID_ARG_TYPE');
+  }
+  if (options === null || typeof options !== 'object') throw coded(new TypeError('options must be an object { peer, segmentId }'), 'ERR_INVALID_ARG_TYPE');
+  const peer = integerOption(options.peer, 'options.peer', 0, 64, -1);
+  if (peer < 0) throw coded(new TypeError('options.peer is required'), 'ERR_INVALID_ARG_TYPE');
+  const segmentId = integerOption(options.segmentId, 'options.segmentId', 1, 0xffffffff, -1);
+  if (segmentId < 0) throw coded(new TypeError('options.segmentId is required'), 'ERR_INVALID_ARG_TYPE');
+  const capacity = integerOption(options.capacity, 'options.capacity', 4096, 2 ** 30, DEFAULT_CAPACITY);
+  if ((capacity & (capacity - 1)) !== 0) throw coded(new RangeError(`options.capacity must be a power of two, got ${capacity}`), 'ERR_OUT_OF_RANGE');
+  const timeout = numberOption(options.timeout, 'options.timeout', 30000);
+  const spin = numberOption(options.spin, 'options.spin', 20);
+  const checkMs = Math.max(1, numberOption(options.peerCheckInterval, 'options.peerCheckInterval', 100));
+  const permission = integerOption(options.permission, 'options.permission', 0, 0o666, 0o600);
+  const signal = abortOption(options.signal, 'options.signal');
+  if (signal?.aborted) throw new AbortError('opening the channel was aborted', { cause: signal.reason });
+  const deadline = performance.now() + timeout;
+
+  const exp = controller.createExport(Channel.segmentBytes(capacity));
+  let imp: ImportSegment | undefined;
+  let channel: Channel | undefined;
+  try {
+    const mine = exp.view(Uint32Array);
+    const nonce = (Math.floor(Math.random() * 0xfffffffe) + 1) >>> 0;
+    mine[Word.VERSION] = VERSION;
+    mine[Word.CAPACITY] = capacity;
+    mine[Word.NONCE] = nonce;
+    mine[Word.RING_OFFSET] = pageSize;
+    mine[Word.MAGIC] = MAGIC;
+    await bounded(exp.publish({ segmentId, accessList: [{ node: peer, permission }] }), signal, deadline, 'opening the channel');
+    imp = await connectWhenPublished(controller, peer, segmentId, signal, deadline);
+    // The peer's identity words: read once, through a one-page mapping.
+    const head = imp.map({ length: pageSize });
+    const words = head.view(Uint32Array);
+    const [magic, version, peerCapacity, peerNonce, peerRingOffset] = [words[Word.MAGIC], words[Word.VERSION], words[Word.CAPACITY], words[Word.NONCE], words[Word.RING_OFFSET]];
+    head.unmap();
+    if (magic !== MAGIC || version !== VERSION || peerCapacity < 4096 || (peerCapacity & (peerCapacity - 1)) !== 0 || peerRingOffset % 8 !== 0 || peerRingOffset < 512) {
+      throw coded(new Error(`segment ${segmentId} on node ${peer} is not the receive side of a channel (version ${VERSION})`), 'ERR_RSM_CHANNEL_PROTOCOL');
+    }
+    const map = imp.map({ length: peerRingOffset + peerCapacity });
+    imp.setMode(BarrierMode.EXPLICIT);
+    channel = new Channel({ peer, segmentId, exp, imp, map, ringOffset: pageSize, peerRingOffset, capacity, peerCapacity, spin, checkMs });
+    await Channel.handshake(channel, nonce, peerNonce, signal, deadline);
+    return channel;
+  } catch (e) {
+    if (channel !== undefined) Channel.abandon(channel);
+    else {
+      try {
+        imp?.[Symbol.dispose]();
+      } catch {
+        // Torn down already.
+      }
+      exp.destroy();
+    }
+    throw e;
+  }
+}
