@@ -453,7 +453,7 @@ int ExportDestroy(ExportRec* seg) {
     }
     if (OwnedHere(seg)) {
       std::lock_guard<std::mutex> lock(ServerMutex());
-      StopServing(seg->entry);
+      StopServing(seg->entry, seg->entry_inc);
     }
     std::lock_guard<std::mutex> plock(ProcessMutex());
     const std::shared_ptr<Backing> b = seg->backing;

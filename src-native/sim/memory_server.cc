@@ -347,7 +347,12 @@ uint32_t ServerKey() {
 
 ServedExport& Served(uint32_t entry) { return State().served[entry]; }
 
-void StopServing(uint32_t entry) { State().served.erase(entry); }
+void StopServing(uint32_t entry, uint32_t incarnation) {
+  // Another thread may already have reused the entry for a new export.
+  auto& served = State().served;
+  auto it = served.find(entry);
+  if (it != served.end() && it->second.incarnation == incarnation) served.erase(it);
+}
 
 Grant FetchMemory(pid_t pid, uint32_t key, uint32_t entry, uint32_t incarnation, uint32_t node, uint32_t perm) {
   Grant g;

@@ -79,7 +79,7 @@ uint32_t ServerKey();
 // The served record of export entry `entry`, created on first use. With
 // ServerMutex() held.
 ServedExport& Served(uint32_t entry);
-void StopServing(uint32_t entry);  // with ServerMutex() held
+void StopServing(uint32_t entry, uint32_t incarnation);  // with ServerMutex() held
 
 // What the exporter answers.
 struct Grant {
