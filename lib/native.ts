@@ -105,6 +105,8 @@ export interface NativeSignalling {
   pollDescriptor(): number;
   /** rsm_memseg_release_pollfd for one reference pollDescriptor() took; false when none is held. */
   releasePollDescriptor(): boolean;
+  /** Whether waits on the segment (pending or later) keep the process alive; default true. */
+  setRef(ref: boolean): void;
 }
 
 export interface NativeExportSegment extends NativeSignalling {
