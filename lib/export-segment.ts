@@ -159,6 +159,20 @@ export class ExportSegment {
     this.native.signal();
   }
 
+  /** Lets a pending or later wait for a signal keep the process alive (the default), as net.Socket#ref. */
+  ref(): this {
+    ExportSegment.#own(this);
+    this.native.setRef(true);
+    return this;
+  }
+
+  /** A wait for a signal no longer keeps the process alive; one pending at exit rejects with ERR_RSM_EXITING. */
+  unref(): this {
+    ExportSegment.#own(this);
+    this.native.setRef(false);
+    return this;
+  }
+
   /**
    * Resolves when one event posted to this segment (by an importer's
    * signal() or an implicit post of putv/getv) has been consumed. One wait at

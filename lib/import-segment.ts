@@ -337,6 +337,20 @@ export class ImportSegment {
     this.native.signal();
   }
 
+  /** Lets a pending or later wait for a signal keep the process alive (the default), as net.Socket#ref. */
+  ref(): this {
+    ImportSegment.#own(this);
+    this.native.setRef(true);
+    return this;
+  }
+
+  /** A wait for a signal no longer keeps the process alive; one pending at exit rejects with ERR_RSM_EXITING. */
+  unref(): this {
+    ImportSegment.#own(this);
+    this.native.setRef(false);
+    return this;
+  }
+
   /**
    * Resolves when one event posted to this import (by the exporter's
    * signal()) has been consumed. One wait at a time per segment

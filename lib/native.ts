@@ -91,8 +91,8 @@ export interface NativeController {
  * waitSignal rejects with ERR_RSM_BUSY while another wait on the segment is
  * pending, ERR_RSM_RELEASED when the segment is destroyed/disconnected during
  * the wait, ERR_RSM_CANCELLED after cancelWait(), and RsmError
- * RSMERR_TIMEOUT at the deadline. A pending wait without a deadline does not
- * keep the process alive.
+ * RSMERR_TIMEOUT at the deadline, ERR_RSM_EXITING when still pending at
+ * process exit. A pending wait keeps the process alive unless setRef(false).
  */
 export interface NativeSignalling {
   /** rsm_intr_signal_post. */
@@ -105,6 +105,8 @@ export interface NativeSignalling {
   pollDescriptor(): number;
   /** rsm_memseg_release_pollfd for one reference pollDescriptor() took; false when none is held. */
   releasePollDescriptor(): boolean;
+  /** Whether waits on the segment (pending or later) keep the process alive; default true. */
+  setRef(ref: boolean): void;
 }
 
 export interface NativeExportSegment extends NativeSignalling {

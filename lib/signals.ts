@@ -13,8 +13,8 @@ import * as check from './validate';
 export interface WaitOptions {
   /**
    * Milliseconds to wait before rejecting with RsmError RSMERR_TIMEOUT; 0
-   * takes only an event already pending. Omitted: no deadline (such a wait
-   * does not keep the process alive on its own).
+   * takes only an event already pending. Omitted: no deadline. A pending
+   * wait keeps the process alive unless the segment was unref()'d.
    */
   timeout?: number;
   /** Aborting rejects the wait with an AbortError (code 'ABORT_ERR'). */

@@ -66,6 +66,7 @@ Napi::Value ReleaseAtExit(const Napi::CallbackInfo& info) {
   // A connect or publish still blocked would hold up the exit and keep its
   // handles busy: interrupt it first (async_op.h).
   AsyncOp::AbandonAtExit(info.Env());
+  StateOf(info)->exiting = true;
   ReleaseAll(StateOf(info), false);
   return info.Env().Undefined();
 }

@@ -55,6 +55,9 @@ struct AddonState {
   // Set by the environment cleanup hook; from then on no JavaScript runs and
   // finalizers must not look at parents or children.
   bool tearing_down = false;
+  // Set at process.on('exit'): what is released from then on is released by
+  // the exit, not by the application.
+  bool exiting = false;
 };
 
 }  // namespace rsmaddon

@@ -30,6 +30,7 @@ Napi::Function NativeExportSegment::DefineClass(Napi::Env env, AddonState* state
                                         SignalMethod<T, &SegmentSignals::Cancel>("cancelWait"),
                                         SignalMethod<T, &SegmentSignals::PollDescriptor>("pollDescriptor"),
                                         SignalMethod<T, &SegmentSignals::ReleasePollDescriptor>("releasePollDescriptor"),
+                                        SignalMethod<T, &SegmentSignals::SetRef>("setRef"),
                                     },
                                     state);
 }

@@ -44,7 +44,7 @@ Napi::Value SegmentSignals::Wait(const Napi::CallbackInfo& info, AddonState* sta
   // Nothing pending and the connection already gone: nothing can come.
   if (watch_loss && backend.ext_import_torn_down(h) == 1) throw RsmError(env, RSMERR_CONN_ABORTED, "rsm_intr_signal_wait");
   napi_value promise = nullptr;
-  wait_ = PendingWait::Start(env, state, this, h, timeout, watch_loss, info.This(), &promise);
+  wait_ = PendingWait::Start(env, state, this, h, timeout, watch_loss, ref_, info.This(), &promise);
   return Napi::Value(env, promise);
 }
 
@@ -76,6 +76,14 @@ Napi::Value SegmentSignals::ReleasePollDescriptor(const Napi::CallbackInfo& info
   return Napi::Boolean::New(env, true);
 }
 
+Napi::Value SegmentSignals::SetRef(const Napi::CallbackInfo& info, AddonState*, void*) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBoolean()) throw ArgTypeError(env, "The \"ref\" argument must be a boolean");
+  ref_ = info[0].As<Napi::Boolean>().Value();
+  if (wait_ != nullptr) wait_->SetRef(ref_);
+  return env.Undefined();
+}
+
 bool SegmentSignals::BeforeRelease(AddonState* state, void* handle, bool teardown, bool force) {
   if (state == nullptr || handle == nullptr) return true;
   if (user_pollfds_ > 0 && !force) return false;
@@ -85,7 +93,10 @@ bool SegmentSignals::BeforeRelease(AddonState* state, void* handle, bool teardow
     } else {
       Napi::Env env(state->env);
       Napi::HandleScope scope(env);
-      wait_->Reject(env, ReleasedError(env, "the segment was released while waiting for a signal").Value());
+      // Released by the exit itself, not by the application.
+      Napi::Error why = state->exiting ? CodedError(env, "ERR_RSM_EXITING", "the process is exiting")
+                                       : ReleasedError(env, "the segment was released while waiting for a signal");
+      wait_->Reject(env, why.Value());
     }
   }
   for (; user_pollfds_ > 0; --user_pollfds_) state->backend->rsm_memseg_release_pollfd(handle);

@@ -16,6 +16,10 @@
 //   unpublished, destroyed or died) takes an event already counted, else
 //   rejects with RSMERR_CONN_ABORTED; a new wait there rejects at once
 //   (connection_loss_watch.h).
+// * A pending wait keeps the process alive unless the segment is unref'd
+//   (setRef(false)); setRef applies to a wait already pending too. A wait
+//   still pending when the process exits rejects with ERR_RSM_EXITING
+//   (docs/semantics.md §8).
 #pragma once
 
 #include "addon_state.h"
@@ -46,6 +50,8 @@ class SegmentSignals {
   // pollDescriptor() / releasePollDescriptor(): the application's references.
   Napi::Value PollDescriptor(const Napi::CallbackInfo& info, AddonState* state, void* handle);
   Napi::Value ReleasePollDescriptor(const Napi::CallbackInfo& info, AddonState* state, void* handle);
+  // setRef(ref): whether waits on this segment keep the process alive.
+  Napi::Value SetRef(const Napi::CallbackInfo& info, AddonState* state, void* handle);
 
   // Called before the segment's library handle is destroyed or
   // disconnected. Ends a pending wait (ERR_RSM_RELEASED; no JavaScript at
@@ -66,6 +72,7 @@ class SegmentSignals {
   const bool import_;
   PendingWait* wait_ = nullptr;  // owns itself (signal_wait.h)
   int user_pollfds_ = 0;
+  bool ref_ = true;
 };
 
 // A prototype member of segment class T calling SegmentSignals::*Method on

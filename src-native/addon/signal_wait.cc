@@ -9,7 +9,8 @@
 namespace rsmaddon {
 
 PendingWait* PendingWait::Start(Napi::Env env, AddonState* state, SegmentSignals* owner, void* handle,
-                                int32_t timeout_ms, bool watch_loss, napi_value segment_object, napi_value* promise) {
+                                int32_t timeout_ms, bool watch_loss, bool ref, napi_value segment_object,
+                                napi_value* promise) {
   const rsm::Backend& backend = *state->backend;
   pollfd pfd{-1, 0, 0};
   int rc = backend.rsm_memseg_get_pollfd(handle, &pfd);
@@ -31,19 +32,25 @@ PendingWait* PendingWait::Start(Napi::Env env, AddonState* state, SegmentSignals
   wait->poll_open_ = true;
   wait->open_handles_ = 1;
   uv_poll_start(&wait->poll_, UV_READABLE, &PendingWait::OnReadable);
-  uv_unref(reinterpret_cast<uv_handle_t*>(&wait->poll_));
   if (timeout_ms > 0) {
     uv_timer_init(loop, &wait->timer_);
     wait->timer_open_ = true;
     wait->open_handles_ = 2;
     uv_timer_start(&wait->timer_, &PendingWait::OnTimeout, static_cast<uint64_t>(timeout_ms), 0);
   }
+  wait->SetRef(ref);
   if (watch_loss) wait->watch_loss_ = state->loss_watch.Add(env, wait.get());
   napi_create_promise(env, &wait->deferred_, promise);
   napi_create_reference(env, segment_object, 1, &wait->segment_ref_);
   napi_async_init(env, segment_object, Napi::String::New(env, "rsmapi.waitSignal"), &wait->context_);
   // Owned by its uv handles from here on: OnClosed frees it.
   return wait.release();
+}
+
+void PendingWait::SetRef(bool ref) {
+  auto apply = [ref](uv_handle_t* h) { ref ? uv_ref(h) : uv_unref(h); };
+  if (poll_open_) apply(reinterpret_cast<uv_handle_t*>(&poll_));
+  if (timer_open_) apply(reinterpret_cast<uv_handle_t*>(&timer_));
 }
 
 void PendingWait::OnClosed(uv_handle_t* h) {

@@ -5,9 +5,9 @@
 // another consumer (another thread or process sharing the handle's events)
 // took it first: the watch goes on. A deadline is a uv_timer_t.
 //
-// The uv_poll_t is unref'd: a pending wait does not keep the process alive
-// (like an idle server socket that was unref'd). A wait with a deadline
-// keeps it alive until then, as a timer would, since it is bound to settle.
+// Its uv handles are ref'd while the segment is (SegmentSignals::SetRef):
+// a pending wait keeps the process alive like a listening socket, and an
+// unref'd segment's wait does not (docs/semantics.md §8).
 #pragma once
 
 #include <cstdint>
@@ -33,7 +33,8 @@ class PendingWait {
   // from then on (freed once its uv handles have closed), and its promise.
   // Throws, with nothing left behind, if the descriptor cannot be watched.
   static PendingWait* Start(Napi::Env env, AddonState* state, SegmentSignals* owner, void* handle,
-                            int32_t timeout_ms, bool watch_loss, napi_value segment_object, napi_value* promise);
+                            int32_t timeout_ms, bool watch_loss, bool ref, napi_value segment_object,
+                            napi_value* promise);
 
   // Rejects the promise with `reason` from a JavaScript call (cancelWait,
   // destroy...), after giving the descriptor back.
@@ -43,6 +44,8 @@ class PendingWait {
   void Abandon();
   // An import's connection may have been torn down (ConnectionLossWatch).
   void CheckLoss();
+  // Whether the wait's uv handles keep the event loop alive.
+  void SetRef(bool ref);
 
  private:
   PendingWait() = default;
