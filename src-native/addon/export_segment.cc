@@ -15,7 +15,7 @@ const napi_type_tag NativeExportSegment::kTypeTag = {0x2d8e6b04f1a7c395ULL, 0x51
 Napi::Function NativeExportSegment::DefineClass(Napi::Env env, AddonState* state) {
   using T = NativeExportSegment;
   return DefineHandleClass<T>(env, "NativeExportSegment",
-                                    {
+                                    WithSignalMembers<T>({
                                         GetterProperty<T, &T::Buffer>("buffer"),
                                         GetterProperty<T, &T::Size>("size"),
                                         MethodProperty<T, &T::Publish>("publish"),
@@ -25,13 +25,7 @@ Napi::Function NativeExportSegment::DefineClass(Napi::Env env, AddonState* state
                                         MethodProperty<T, &T::Destroy>("destroy"),
                                         GetterProperty<T, &T::Destroyed>("destroyed"),
                                         GetterProperty<T, &T::SegmentId>("segmentId"),
-                                        SignalMethod<T, &SegmentSignals::Post>("signal"),
-                                        SignalMethod<T, &SegmentSignals::Wait>("waitSignal"),
-                                        SignalMethod<T, &SegmentSignals::Cancel>("cancelWait"),
-                                        SignalMethod<T, &SegmentSignals::PollDescriptor>("pollDescriptor"),
-                                        SignalMethod<T, &SegmentSignals::ReleasePollDescriptor>("releasePollDescriptor"),
-                                        SignalMethod<T, &SegmentSignals::SetRef>("setRef"),
-                                    },
+                                    }),
                                     state);
 }
 

@@ -144,11 +144,11 @@ napi_property_descriptor GetterProperty(const char* name) {
 
 // The class T with `members` on its prototype.
 template <typename T>
-Napi::Function DefineHandleClass(Napi::Env env, const char* name, std::initializer_list<napi_property_descriptor> members,
+Napi::Function DefineHandleClass(Napi::Env env, const char* name, const std::vector<napi_property_descriptor>& members,
                                  AddonState* state) {
   Napi::Function cls = Napi::ObjectWrap<T>::DefineClass(env, name, {}, state);
   Napi::Object proto = cls.Get("prototype").As<Napi::Object>();
-  if (napi_define_properties(env, proto, members.size(), members.begin()) != napi_ok) throw Napi::Error::New(env);
+  if (napi_define_properties(env, proto, members.size(), members.data()) != napi_ok) throw Napi::Error::New(env);
   return cls;
 }
 

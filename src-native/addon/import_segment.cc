@@ -17,7 +17,7 @@ const napi_type_tag NativeImportSegment::kTypeTag = {0xc4a1975e38b20f6dULL, 0x0e
 Napi::Function NativeImportSegment::DefineClass(Napi::Env env, AddonState* state) {
   using T = NativeImportSegment;
   return DefineHandleClass<T>(env, "NativeImportSegment",
-                                    {
+                                    WithSignalMembers<T>({
                                         MethodProperty<T, &T::Map>("map"),
                                         MethodProperty<T, &T::Unmap>("unmap"),
                                         MethodProperty<T, &T::InitBarrier>("initBarrier"),
@@ -26,13 +26,7 @@ Napi::Function NativeImportSegment::DefineClass(Napi::Env env, AddonState* state
                                         MethodProperty<T, &T::Disconnect>("disconnect"),
                                         GetterProperty<T, &T::Disconnected>("disconnected"),
                                         MethodProperty<T, &T::Access>("access"),
-                                        SignalMethod<T, &SegmentSignals::Post>("signal"),
-                                        SignalMethod<T, &SegmentSignals::Wait>("waitSignal"),
-                                        SignalMethod<T, &SegmentSignals::Cancel>("cancelWait"),
-                                        SignalMethod<T, &SegmentSignals::PollDescriptor>("pollDescriptor"),
-                                        SignalMethod<T, &SegmentSignals::ReleasePollDescriptor>("releasePollDescriptor"),
-                                        SignalMethod<T, &SegmentSignals::SetRef>("setRef"),
-                                    },
+                                    }),
                                     state);
 }
 

@@ -87,4 +87,19 @@ napi_property_descriptor SignalMethod(const char* name) {
   return MethodProperty<T, &CallSignals<T, Method>>(name);
 }
 
+// `members` of segment class T followed by the signal members both segment
+// classes carry.
+template <typename T>
+std::vector<napi_property_descriptor> WithSignalMembers(std::vector<napi_property_descriptor> members) {
+  members.insert(members.end(), {
+                                    SignalMethod<T, &SegmentSignals::Post>("signal"),
+                                    SignalMethod<T, &SegmentSignals::Wait>("waitSignal"),
+                                    SignalMethod<T, &SegmentSignals::Cancel>("cancelWait"),
+                                    SignalMethod<T, &SegmentSignals::PollDescriptor>("pollDescriptor"),
+                                    SignalMethod<T, &SegmentSignals::ReleasePollDescriptor>("releasePollDescriptor"),
+                                    SignalMethod<T, &SegmentSignals::SetRef>("setRef"),
+                                });
+  return members;
+}
+
 }  // namespace rsmaddon
