@@ -17,12 +17,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
-function clusterDir() {
-  const root = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-  return fs.mkdtempSync(path.join(root, 'rsmapi-bench-'));
-}
-
-const ROOT = path.join(__dirname, '..');
+const { ROOT, clusterDir, report, stats: median } = require('./support/common');
 const SCALE = Number(process.env.BENCH_SCALE || 1);
 const RUNS = 5;
 const SIZES = [64, 1024, 65536];
@@ -30,20 +25,6 @@ const count = (size) => Math.max(200, Math.round((size <= 64 ? 2_000_000 : size 
 const ROUNDS = Math.round(20000 * SCALE);
 const BATCH = 256;
 const SEGMENT = 0x600000;
-
-function median(xs) {
-  const s = Float64Array.from(xs).sort();
-  return { median: s[Math.floor(s.length / 2)], p99: s[s.length - 1] };
-}
-
-function report(bench, implementation, time, note, bytes) {
-  const line = { bench, implementation, median_us: time.median, p99_us: time.p99, note };
-  if (bytes) {
-    line.bytes = bytes;
-    line.median_gbs = bytes / (time.median * 1000);
-  }
-  console.log(JSON.stringify(line));
-}
 
 const rate = (us) => `${(1 / us).toFixed(2)} M msg/s`;
 

@@ -189,4 +189,4 @@ async function rsmapiSegment(size, options) {
   };
 }
 
-module.exports = { ROOT, RELEASE, stats, report, inChild, buildC, runC, timeLoop, emptyAddon, koffiSegment, rsmapiSegment };
+module.exports = { ROOT, RELEASE, stats, report, clusterDir, inChild, buildC, runC, timeLoop, emptyAddon, koffiSegment, rsmapiSegment };
