@@ -296,10 +296,10 @@ export interface NativeBinding {
    * The simulator's extensions (src-native/abi/rsmsim_extensions.h), each
    * throwing ERR_RSM_NOT_SIMULATOR when the live backend has none (a real
    * librsm), RsmError RSMERR_BAD_CONF when the cluster cannot be opened.
-   * simSegments: rsmsim_ext_list_segments, the registry as a JSON string
+   * simSnapshot: rsmsim_ext_snapshot, the registry as a JSON string
    * (see sim.ts for its shape).
    */
-  simSegments(): string;
+  simSnapshot(): string;
   /** rsmsim_ext_describe_cluster: the cluster directory's files, as a JSON string. */
   simDescribe(): string;
   /** rsmsim_ext_cluster_dir: the cluster directory in use. */

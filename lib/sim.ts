@@ -90,7 +90,7 @@ export interface SimSnapshot {
  *   unusable or the cluster registry cannot be opened.
  */
 export function snapshot(): SimSnapshot {
-  return deepFreeze(JSON.parse(binding.simSegments()) as SimSnapshot);
+  return deepFreeze(JSON.parse(binding.simSnapshot()) as SimSnapshot);
 }
 
 /**

@@ -18,7 +18,7 @@
  *   local_node       the node id this process is; -1 on a configuration error.
  *   cluster_dir      the cluster directory in use (RSM_SIM_DIR or the
  *                    default), resolved; "" on a configuration error.
- *   list_segments    the registry as JSON: processes and segments, with
+ *   snapshot         the registry as JSON: processes and segments, with
  *                    owners, access lists, state and importers. Reads only;
  *                    claims no process slot. Buffer protocol.
  *   describe_cluster what the cluster directory holds, as JSON: the registry
@@ -49,7 +49,7 @@
 	X(const char *, config_error, (void)) \
 	X(int, local_node, (void)) \
 	X(const char *, cluster_dir, (void)) \
-	X(long, list_segments, (char *buf, size_t len)) \
+	X(long, snapshot, (char *buf, size_t len)) \
 	X(long, describe_cluster, (char *buf, size_t len)) \
 	X(long, reset, (int force, char *buf, size_t len)) \
 	X(int, fault, (const char *name, int node, long long value, char *why, size_t why_len)) \

@@ -134,7 +134,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       Napi::PropertyDescriptor::Value("getController",
                                       Napi::Function::New(env, GetController, "getController", state),
                                       napi_enumerable),
-      Napi::PropertyDescriptor::Value("simSegments", Napi::Function::New(env, SimSegments, "simSegments", state),
+      Napi::PropertyDescriptor::Value("simSnapshot", Napi::Function::New(env, SimSnapshot, "simSnapshot", state),
                                       napi_enumerable),
       Napi::PropertyDescriptor::Value("simDescribe", Napi::Function::New(env, SimDescribe, "simDescribe", state),
                                       napi_enumerable),

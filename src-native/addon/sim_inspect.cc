@@ -43,9 +43,9 @@ const rsm::Backend& Sim(const Napi::CallbackInfo& info, const char* what) {
 
 }  // namespace
 
-Napi::Value SimSegments(const Napi::CallbackInfo& info) {
-  const rsm::Backend& b = Sim(info, "simSegments()");
-  return Napi::String::New(info.Env(), SimText(info.Env(), b.ext_list_segments, "rsmsim_ext_list_segments"));
+Napi::Value SimSnapshot(const Napi::CallbackInfo& info) {
+  const rsm::Backend& b = Sim(info, "simSnapshot()");
+  return Napi::String::New(info.Env(), SimText(info.Env(), b.ext_snapshot, "rsmsim_ext_snapshot"));
 }
 
 Napi::Value SimDescribe(const Napi::CallbackInfo& info) {

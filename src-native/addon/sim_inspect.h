@@ -20,9 +20,9 @@ const rsm::Backend& SimBackend(Napi::Env env, const AddonState* state, const cha
 // RSMERR_BAD_CONF (syscall `name`) with the simulator's reason on -1.
 std::string SimText(Napi::Env env, long (*call)(char*, size_t), const char* name);
 
-// simSegments(): the registry snapshot (rsmsim_ext_list_segments) as a JSON
+// simSnapshot(): the registry snapshot (rsmsim_ext_snapshot) as a JSON
 // string; the facade parses and types it.
-Napi::Value SimSegments(const Napi::CallbackInfo& info);
+Napi::Value SimSnapshot(const Napi::CallbackInfo& info);
 
 // simDescribe(): what the cluster directory holds (rsmsim_ext_describe_cluster),
 // as a JSON string.

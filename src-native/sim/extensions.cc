@@ -254,7 +254,7 @@ RSMSIM_EXTENSION(const char*, cluster_dir)(void) {
   return c.error.empty() ? c.dir.c_str() : "";
 }
 
-RSMSIM_EXTENSION(long, list_segments)(char* buf, size_t len) {
+RSMSIM_EXTENSION(long, snapshot)(char* buf, size_t len) {
   std::string why;
   Fabric* f;
   if (Fabric::Get(&f, &why) != RSM_SUCCESS) return Fail(why, buf, len);
