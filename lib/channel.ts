@@ -23,6 +23,7 @@ import { RsmError } from './errors';
 import type { ExportSegment } from './export-segment';
 import type { ImportSegment } from './import-segment';
 import type { Mapping } from './mapping';
+import { invalidThis, isObject } from './receiver';
 import { AbortError } from './signals';
 import { MAGIC, maxPayload, RECORD_HEADER, recordSize, SKIP, VERSION, Word } from './channel-layout';
 import { bounded, sleepOn, spinUntil } from './wait-until';
@@ -148,6 +149,14 @@ function bytesOf(data: unknown): Uint8Array {
  * torn down). Sends are batched: a batch is published when the ring needs
  * room, when this side is about to wait, when a quarter of the ring is
  * pending, at flush(), or at the next turn of the event loop.
+ *
+ * @example
+ * ```ts
+ * const ch = await openChannel(ctl, { peer: 2, segmentId: 0x200000 });
+ * await ch.send(new TextEncoder().encode('ping'));
+ * for await (const msg of ch) console.log(new TextDecoder().decode(msg));
+ * await ch.close();
+ * ```
  */
 export class Channel {
   /** The node at the other end. */
@@ -241,13 +250,20 @@ export class Channel {
     this.closed.catch(() => undefined);
   }
 
+  /** TypeError ERR_INVALID_THIS unless `self` is a Channel this package made. */
+  static #own(self: unknown): void {
+    if (!isObject(self) || !(#ring in self)) throw invalidThis('Channel');
+  }
+
   /** Counters so far (a copy). */
   get stats(): ChannelStats {
+    Channel.#own(this);
     return { ...this.#stats };
   }
 
   /** True once this side has received everything the peer sent before closing, or the channel closed or failed. */
   get ended(): boolean {
+    Channel.#own(this);
     return this.#state !== 'open' || (this.#finSeen() && this.#available() === 0);
   }
 
@@ -259,6 +275,7 @@ export class Channel {
    * @throws {Error} code ERR_RSM_CHANNEL_CLOSED / ERR_RSM_CHANNEL_PEER_LOST once the channel cannot send.
    */
   trySend(data: ArrayBufferView): boolean {
+    Channel.#own(this);
     const bytes = bytesOf(data);
     this.#checkSendable(bytes.byteLength);
     if (this.#queued > 0) return false; // keep order behind waiting send() calls
@@ -274,6 +291,7 @@ export class Channel {
     let bytes: Uint8Array;
     let wait: ReturnType<typeof waitOptions>;
     try {
+      Channel.#own(this);
       bytes = bytesOf(data);
       this.#checkSendable(bytes.byteLength);
       wait = waitOptions(options);
@@ -299,6 +317,7 @@ export class Channel {
 
   /** Publishes the messages queued so far now, rather than with the next batch. */
   flush(): void {
+    Channel.#own(this);
     if (this.#state === 'open') this.#flush();
   }
 
@@ -310,6 +329,7 @@ export class Channel {
    * @throws {Error} ERR_RSM_CHANNEL_PEER_LOST when the channel failed.
    */
   tryReceive(): Uint8Array | null | undefined {
+    Channel.#own(this);
     if (this.#mine.length === 0) this.#lost(undefined);
     if (this.#state === 'failed') throw this.#error as Error;
     if (this.#state !== 'open') return null;
@@ -324,6 +344,7 @@ export class Channel {
 
   /** Waits for the next message; a view valid until the next receive call (see tryReceive), or null at the end. */
   async receive(options?: ChannelWaitOptions): Promise<Uint8Array | null> {
+    Channel.#own(this);
     const { signal, deadline } = waitOptions(options);
     for (;;) {
       const message = this.tryReceive();
@@ -333,7 +354,12 @@ export class Channel {
   }
 
   /** The messages as they arrive, each a copy, until the peer closes; throws if the channel fails. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
+    Channel.#own(this);
+    return this.#messages();
+  }
+
+  async *#messages(): AsyncGenerator<Uint8Array, void, undefined> {
     for (;;) {
       const message = await this.receive();
       if (message === null) return;
@@ -349,6 +375,11 @@ export class Channel {
    * are released, also after a failure (which `closed` reports).
    */
   close(): Promise<void> {
+    try {
+      Channel.#own(this);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (this.#state !== 'open') return this.closed.catch(() => undefined);
     this.#state = 'closing';
     if (!this.#finSeen()) {
@@ -368,7 +399,7 @@ export class Channel {
 
   /** Same as close(), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+    return Channel.prototype.close.call(this);
   }
 
   // ---- sending ----
