@@ -62,6 +62,19 @@ export interface ConnectOptions {
  * {@link getController}; releasing it releases every segment still open
  * through it first. Methods of a released controller throw an Error with
  * code ERR_RSM_RELEASED.
+ *
+ * @example
+ * ```ts
+ * import { getController } from 'rsmapi';
+ * const ctl = getController();            // this node's interconnect controller
+ * try {
+ *   const seg = ctl.createExport(4096);
+ *   const id = await seg.publish({ accessList: [{ node: 2, permission: 0o666 }] });
+ *   console.log('published as', id);
+ * } finally {
+ *   ctl.release();                          // destroys what is still open through it
+ * }
+ * ```
  */
 export class Controller {
   /** @internal */

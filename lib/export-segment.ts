@@ -38,6 +38,15 @@ export interface PublishOptions {
  * memory and shows it as `bytes`. Failing RSMAPI calls throw {@link RsmError};
  * methods of a destroyed segment throw an Error with code ERR_RSM_RELEASED,
  * and publish-related calls while a publish is in flight ERR_RSM_BUSY.
+ *
+ * @example
+ * ```ts
+ * const seg = ctl.createExport(65536);
+ * seg.bytes.set(new TextEncoder().encode('hello'));
+ * const id = await seg.publish({ segmentId: 0x100000 });
+ * await seg.waitForSignal({ signal: AbortSignal.timeout(5000) }); // an importer signalled
+ * seg.destroy();                           // unpublishes first; importers are cut off
+ * ```
  */
 export class ExportSegment {
   /** @internal */

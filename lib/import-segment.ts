@@ -50,6 +50,18 @@ export interface MapOptions {
  * connection the exporter tore down: RSMERR_CONN_ABORTED); argument mistakes
  * throw TypeError/RangeError; methods of a disconnected segment throw an
  * Error with code ERR_RSM_RELEASED.
+ *
+ * @example
+ * ```ts
+ * const imp = await ctl.connect(1, 0x100000);          // node 1's segment
+ * const hello = imp.read(0, 5);                        // a copy (get)
+ * imp.put(64, new Uint32Array([1, 2, 3]));            // stores (put)
+ * const m = imp.map({ length: 4096 });                 // or work in place
+ * m.view(Uint32Array)[0] += 1;
+ * m.unmap();
+ * imp.signal();                                        // wake the exporter
+ * imp.disconnect();
+ * ```
  */
 export class ImportSegment {
   /** @internal */
