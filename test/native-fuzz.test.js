@@ -12,21 +12,15 @@ const assert = require('node:assert/strict');
 const rsm = require('..');
 const { binding } = require('../dist/binding');
 const { CONTROLLER, PAGE } = require('./support/fixtures');
+const { xorshift32 } = require('./support/xorshift');
 
 const OPERATIONS = 40000;
 const BUDGET_MS = 3000;
 
-/** xorshift32: small, seedable, enough for choosing. */
+/** Numbers in [0, 1) from xorshift32: small, seedable, enough for choosing. */
 function prng(seed) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
+  const next = xorshift32(seed, 1);
+  return () => next() / 4294967296;
 }
 
 // Methods that would block, change what other tests see, or replace the

@@ -6,19 +6,7 @@
 // sender telling it. `pump` runs one end: sends one stream and receives the
 // other at the same time.
 const rsm = require('../..');
-
-/** A 32-bit xorshift generator. */
-function rng(seed) {
-  let x = (seed >>> 0) || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+const { xorshift32: rng } = require('./xorshift');
 
 function sizeOf(seed, i, max) {
   const r = rng((seed * 0x9e3779b1 + i * 0x85ebca6b) >>> 0);
