@@ -9,7 +9,10 @@
 // - native run: the install compiles from source (as where no prebuild fits),
 //   and the round trip goes through the native backend over the librsmsim.so
 //   that this install built.
-// Dependencies come from the npm cache that `npm ci` filled (--offline).
+// Dependencies come from the npm cache that `npm ci` filled where it holds
+// what this install asks for (--prefer-offline); an install without a
+// lockfile asks for full package documents, which `npm ci` may not have
+// cached, and those come from the registry.
 // The tarball is also checked by publint and @arethetypeswrong/cli, and the
 // release step and the messages for a missing or failed build are tried.
 const assert = require('node:assert/strict');
@@ -147,7 +150,7 @@ describe(`the packed package, installed ${fromSource ? 'from source' : 'with a p
     // node-gyp-build compiles even where a prebuild would fit.
     if (fromSource) installEnv.npm_config_build_from_source = 'true';
     fs.writeFileSync(path.join(consumer, 'check.mts'), CONSUMER_TS);
-    run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', tarball], {
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', tarball], {
       cwd: consumer,
       env: installEnv,
     });
