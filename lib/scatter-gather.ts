@@ -47,7 +47,7 @@ const ROW = 4;
 /**
  * A checked request in the addon's terms (NativeImportAccess.putv): `count`
  * rows of `table` and the `localCount` distinct locals they name. One is
- * kept for reuse, so a putv allocates nothing; a request made while it is in
+ * kept for reuse, so a putv makes no table of its own; a request made while it is in
  * use (from a getter of an entry, say) gets one of its own.
  */
 class ScatterGather {
