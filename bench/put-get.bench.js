@@ -2,19 +2,22 @@
 // The cost of one put/get of a single element: rsmapi's public API
 // (put32(offset, Uint32Array.of(v)) and its number form store32(offset, v)),
 // the same C function called through koffi, an empty N-API call (raw and
-// node-addon-api) and a C loop over librsmsim.so as the floor; and one
-// 64-byte putv/getv entry, whose fixed cost is set beside the single put.
-// Each (operation × implementation) runs in a process of its own.
+// node-addon-api) and a C loop over librsmsim.so as the floor; and
+// putv/getv of 1 and of 16 entries of 64 bytes, whose fixed cost is set
+// beside the single put and a 64-byte put/get. Each (operation ×
+// implementation) runs in a process of its own.
 const c = require('./support/common');
 
 const CALLS = Number(process.env.BENCH_CALLS || 1e6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 15);
 const OPS = ['put8', 'put16', 'put32', 'put64', 'get8', 'get16', 'get32', 'get64'];
 const BENCH = (op) => `${op} 1 element`;
-// putv/getv of one entry of VECTOR bytes, rsmapi only (koffi has no struct
-// of iovecs to pass, and the C floor of a copy this small is the put's).
-const VECTOR_OPS = ['putv', 'getv'];
+// putv/getv of 1 or 16 entries of VECTOR bytes each (the 16 share one
+// local array), and put/get of VECTOR bytes beside them; rsmapi only (koffi
+// has no struct of iovecs to pass, and the C floor of a copy this small is
+// the put's).
 const VECTOR = 64;
+const VECTOR_OPS = ['putv 1', 'getv 1', 'putv 16', 'getv 16', 'put 1', 'get 1'];
 
 const ARRAYS = { 8: Uint8Array, 16: Uint16Array, 32: Uint32Array, 64: BigUint64Array };
 const one = (bits) => (bits === 64 ? BigUint64Array.of(1n) : ARRAYS[bits].of(1));
@@ -22,14 +25,22 @@ const one = (bits) => (bits === 64 ? BigUint64Array.of(1n) : ARRAYS[bits].of(1))
 const mask = (bits) => 4095 & ~(bits / 8 - 1);
 
 async function vectorChild(op) {
+  const [name, countText] = op.split(' ');
+  const count = Number(countText);
   const seg = await c.rsmapiSegment(4096);
-  const local = new Uint8Array(VECTOR);
-  const entries = [{ local, remoteOffset: 0 }];
+  const local = new Uint8Array(VECTOR * count);
+  const entries = Array.from({ length: count }, (_, i) => ({ local, localOffset: i * VECTOR, remoteOffset: i * VECTOR, length: VECTOR }));
   seg.imp.put(0, local);  // the implicit mapping exists
-  const run = makeLoop(seg.imp, op, entries, 0, 0, 'arg');
-  const time = c.timeLoop(run, CALLS, ROUNDS);
+  const vector = name.endsWith('v');
+  const run = makeLoop(seg.imp, name, vector ? entries : local, 0, 0, vector ? 'arg' : '0, arg');
+  // Fewer calls per round for the long vector, so a round stays short.
+  const time = c.timeLoop(run, count > 1 ? CALLS / 10 : CALLS, ROUNDS);
   seg.close();
-  c.report(`${op} ${VECTOR} B`, 'rsmapi', time, `${op}([{ local: Uint8Array of ${VECTOR}, remoteOffset: 0 }])`);
+  const bench = vector ? `${name} ${count} × ${VECTOR} B` : `${name} ${VECTOR} B`;
+  const note = vector
+    ? `${name}([${count} × { local, localOffset, remoteOffset, length: ${VECTOR} }]) over one Uint8Array of ${VECTOR * count}`
+    : `${name}(0, Uint8Array of ${VECTOR})`;
+  c.report(bench, 'rsmapi', time, note);
 }
 
 async function child(impl, op) {

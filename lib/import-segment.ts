@@ -14,7 +14,7 @@ import { codedError } from './errors';
 import { Mapping } from './mapping';
 import type { NativeImportAccess, NativeImportSegment } from './native';
 import { invalidThis, isObject } from './receiver';
-import { scatterGather } from './scatter-gather';
+import { withScatterGather } from './scatter-gather';
 import type { IoEntry, ScatterGatherOptions } from './scatter-gather';
 import { signalIterator, waitForSignal } from './signals';
 import type { SignalIteratorOptions, WaitOptions } from './signals';
@@ -271,15 +271,15 @@ export class ImportSegment {
    */
   putv(entries: readonly IoEntry[], options?: ScatterGatherOptions): number {
     ImportSegment.#own(this);
-    const { entries: list, flags, end } = scatterGather(entries, options);
-    return this.#transfer(end, () => this.#access.putv(list, flags));
+    return withScatterGather(entries, options, (r) =>
+      this.#transfer(r.end, () => this.#access.putv(r.count, r.table, r.locals, r.flags)));
   }
 
   /** rsm_memseg_import_getv: up to 16 transfers from the segment into local memory. */
   getv(entries: readonly IoEntry[], options?: ScatterGatherOptions): number {
     ImportSegment.#own(this);
-    const { entries: list, flags, end } = scatterGather(entries, options);
-    return this.#transfer(end, () => this.#access.getv(list, flags));
+    return withScatterGather(entries, options, (r) =>
+      this.#transfer(r.end, () => this.#access.getv(r.count, r.table, r.locals, r.flags)));
   }
 
   /**

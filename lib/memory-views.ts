@@ -66,7 +66,7 @@ function isViewClass(type: unknown): boolean {
 
 // A detached buffer reports length 0, and a typed array cannot be made over
 // it (TypeError); one of length 0 that is not detached accepts that.
-function isDetached(buffer: ArrayBuffer): boolean {
+export function isDetached(buffer: ArrayBufferLike): boolean {
   if (buffer.byteLength !== 0) return false;
   try {
     new Uint8Array(buffer);

@@ -206,16 +206,21 @@ export interface NativeImportAccess {
   put(offset: number, source: ArrayBufferView): void;
   get(offset: number, target: ArrayBufferView): void;
   /**
-   * rsm_memseg_import_putv / getv. Each entry names local memory (a
-   * NativeLocalMemory, sent as RSM_HANDLE_TYPE, or a view, sent as
-   * RSM_VA_TYPE with its own address) and must lie inside it (RangeError);
-   * remote offsets and the entry count go to the library as given. Every
-   * entry's values are read before any is resolved to memory, and the
-   * connection's state is checked after that. Returns io_residual_count; a
-   * failure's RsmError carries it as `residualCount`.
+   * rsm_memseg_import_putv / getv of `count` entries, given flat so that no
+   * entry is read property by property: row i of `table` is
+   * `table[4i .. 4i+3]` = (index into `locals`, local offset, remote offset,
+   * length); `locals` is one local (every index 0) or an array of them, of
+   * which only the elements the rows name are read. A local is a
+   * NativeLocalMemory (sent as RSM_HANDLE_TYPE) or a view (RSM_VA_TYPE, its
+   * own address). At most 16 rows. The addon checks only that every row lies
+   * inside the local it names (RangeError) and that the locals are live;
+   * remote offsets go to the library as given. The rows are copied first,
+   * then every named element of `locals` is read before any is resolved to
+   * memory, and the connection's state is checked after that. Returns
+   * io_residual_count; a failure's RsmError carries it as `residualCount`.
    */
-  putv(entries: readonly NativeIoEntry[], flags: number): number;
-  getv(entries: readonly NativeIoEntry[], flags: number): number;
+  putv(count: number, table: Float64Array, locals: NativeLocal | readonly NativeLocal[], flags: number): number;
+  getv(count: number, table: Float64Array, locals: NativeLocal | readonly NativeLocal[], flags: number): number;
 }
 
 export interface NativeMapping {
@@ -237,13 +242,8 @@ export interface NativeMapping {
   readonly unmapped: boolean;
 }
 
-/** One scatter/gather entry (rsm_iovec_t). */
-export interface NativeIoEntry {
-  local: NativeLocalMemory | ArrayBufferView;
-  localOffset: number;
-  remoteOffset: number;
-  length: number;
-}
+/** The local side of a scatter/gather entry: a local memory handle or a view. */
+export type NativeLocal = NativeLocalMemory | ArrayBufferView;
 
 export interface NativeLocalMemory {
   /** The memory as one external ArrayBuffer (always the same object); detached by free(). */

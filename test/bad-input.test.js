@@ -83,6 +83,8 @@ describe('bad input', () => {
       () => imp.setMode(0),
       () => imp.mode,
       () => imp.barrier.open(),
+      () => imp.putv([{ local: new Uint8Array(1), remoteOffset: 0 }]),
+      () => imp.getv([{ local: new Uint8Array(1), remoteOffset: 0 }]),
     ]) {
       throwsCode(call, Error, 'ERR_RSM_RELEASED');
     }
@@ -92,6 +94,27 @@ describe('bad input', () => {
     ctl.release();
     throwsCode(() => ctl.attributes(), Error, 'ERR_RSM_RELEASED');
   });
+
+  it('gives every scatter/gather mistake a typed error, and lets a throwing getter\'s error through', () => {
+    const local = new Uint8Array(8);
+    throwsCode(() => imp.putv({ length: 1, 0: { local, remoteOffset: 0 } }), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => imp.getv([null]), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => imp.getv([{ local: lmNative(), remoteOffset: 0 }]), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => imp.putv([{ local, remoteOffset: NaN }]), RangeError, 'RSMERR_BAD_OFFSET');
+    throwsCode(() => imp.putv([{ local, remoteOffset: 0, localOffset: 1n }]), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => imp.putv([{ local, remoteOffset: 0, length: 9 }]), RangeError, 'ERR_OUT_OF_RANGE');
+    throwsCode(() => imp.putv([{ local, remoteOffset: 0 }], { signal: 1 }), TypeError, 'ERR_INVALID_ARG_TYPE');
+    const mine = new Error('from the getter');
+    assert.throws(() => imp.putv([{ local, get remoteOffset() { throw mine; } }]), (e) => e === mine);
+    // A Proxy of an array is an array: read through its traps, it still works.
+    assert.equal(imp.putv(new Proxy([{ local: Uint8Array.of(3), remoteOffset: 5 }], {})), 0);
+    assert.deepEqual(imp.read(5, 1), Uint8Array.of(3));
+  });
+
+  /** The raw native handle of a LocalMemory, which the facade does not take for a LocalMemory. */
+  function lmNative() {
+    return held.add(ctl.createLocalMemory(PAGE)).native;
+  }
 
   it('invalidates children when the controller is released first', () => {
     const m = imp.map({ length: PAGE });

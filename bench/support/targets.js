@@ -27,6 +27,11 @@ function ratios(rows) {
     add(`${op}: rsmapi / koffi`, div(ours, time(b, 'koffi')), 0.5, 'max', 'time ratio');
     add(`${op}: rsmapi / C loop`, div(ours, time(b, 'C')), undefined, 'max', 'time ratio (reference)');
   }
+  for (const op of ['putv', 'getv']) {
+    const single = time(`${op.slice(0, 3)} 64 B`, 'rsmapi');
+    add(`${op} 1 × 64 B: rsmapi / ${op.slice(0, 3)} 64 B`, div(time(`${op} 1 × 64 B`, 'rsmapi'), single), undefined, 'max', 'time ratio (reference)');
+    add(`${op} 16 × 64 B: rsmapi / ${op.slice(0, 3)} 64 B`, div(time(`${op} 16 × 64 B`, 'rsmapi'), single), undefined, 'max', 'time ratio (reference)');
+  }
   for (const size of BULK) {
     const b = `bulk ${size}`;
     const floor = gbs(b, 'C memcpy');

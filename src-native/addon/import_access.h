@@ -36,7 +36,7 @@ class ImportAccess {
   //   load8/16/32(offset) -> number      load64(offset) -> bigint
   //   store8/16/32(offset, number)       store64(offset, bigint)
   //   putN/getN(bits, offset, view)      put/get(offset, view)
-  //   putv/getv(entries, flags) -> io_residual_count (scatter_gather.h)
+  //   putv/getv(count, table, locals, flags) -> io_residual_count (scatter_gather.h)
   // Each call makes new functions, bound to a token that holds `self`.
   static napi_value Functions(napi_env env, const std::shared_ptr<ImportAccess>& self);
   // The connection a function was bound to (its `this`); TypeError

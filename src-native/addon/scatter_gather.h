@@ -6,8 +6,11 @@
 
 namespace rsmaddon {
 
-// putv / getv (entries, flags), bound to the connection (ImportAccess::Of).
-// Returns io_residual_count.
+// putv / getv (count, table, locals, flags), bound to the connection
+// (ImportAccess::Of): `count` rows of the Float64Array `table`, each (index
+// into `locals`, local offset, remote offset, length); `locals` a
+// NativeLocalMemory handle or view, or an array of them (only the elements
+// the rows name are read). Returns io_residual_count.
 napi_value PutV(napi_env env, napi_callback_info cbinfo);
 napi_value GetV(napi_env env, napi_callback_info cbinfo);
 
