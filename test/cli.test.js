@@ -171,7 +171,7 @@ describe('the rsm command', () => {
         { node: 2, permission: 0o400 },
       ]);
       // Read access (0o444) under a grant of 0o640.
-      assert.deepEqual(seg.importers, [{ node: 1, pid: process.pid, permission: 0o440, connected: true }]);
+      assert.deepEqual(seg.importers, [{ node: 1, pid: process.pid, permission: 0o440, connected: true, pendingSignals: 0 }]);
       const bound = snap.segments.find((s) => s.pid === process.pid && s.state === 'bound');
       assert.ok(bound, 'the unpublished export is listed as bound');
       assert.equal(bound.segmentId, null);
