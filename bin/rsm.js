@@ -265,8 +265,8 @@ function cmdWatch(args) {
 const TERM = { enter: '\x1b[?1049h\x1b[?25l', leave: '\x1b[?25h\x1b[?1049l', home: '\x1b[H', eol: '\x1b[K', eos: '\x1b[J' };
 
 /**
- * Writes frame() every `ms` until SIGINT, SIGTERM, q (or Ctrl-C on a
- * terminal in raw mode), or a closed stdout; resolves 0 then. In place, each
+ * Writes frame() every `ms` until SIGINT, SIGTERM, q (or Ctrl-C, read as a
+ * key in raw mode on a terminal), or a closed stdout; resolves 0 then. In place, each
  * frame overwrites the last line by line, cut to the window, so the screen is
  * never blank between two frames.
  */
@@ -274,7 +274,8 @@ function watchLoop(frame, ms, { inPlace, separator }) {
   return new Promise((resolve, reject) => {
     let timer = null;
     let done = false;
-    const keys = process.stdin.isTTY === true ? process.stdin : null;
+    // Keys are read only when the view owns the terminal (not under a pager).
+    const keys = inPlace && process.stdin.isTTY === true ? process.stdin : null;
     const onKey = (data) => {
       if (/[qQ\x03]/.test(data.toString('latin1'))) finish(0);
     };
