@@ -160,7 +160,6 @@ function cmdTopology(args) {
   out(table(['CONTROLLER', 'HWADDR', 'REMOTE NODE', 'REMOTE CONTROLLER', 'REMOTE HWADDR', 'STATE'], rows));
 }
 
-
 // ---- simulated cluster directory ----
 
 /**
