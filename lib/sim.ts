@@ -36,6 +36,8 @@ export interface SimImporter {
   readonly permission: number;
   /** False once the exporter unpublished or destroyed the segment under it. */
   readonly connected: boolean;
+  /** Interrupt signals the exporter posted to this connection that its process has not yet consumed. */
+  readonly pendingSignals: number;
 }
 
 /** An export segment (rsm_memseg_export_create), published or not. */
@@ -62,6 +64,8 @@ export interface SimSegment {
   readonly mode: number;
   /** Created with RSM_ALLOW_REBIND. */
   readonly allowRebind: boolean;
+  /** Interrupt signals importers posted to it that its exporter has not yet consumed. */
+  readonly pendingSignals: number;
   /** The access list it is published with; null when there is none (or it is not published). */
   readonly accessList: readonly AccessEntry[] | null;
   /** The connections to it. */
@@ -172,16 +176,18 @@ export interface SimResetOptions {
 /**
  * Removes the simulated cluster's state: the registry, the doorbells and
  * every other file the simulator made in the cluster directory (never a
- * file of another name, and nothing in a directory without a registry).
- * Meant for a tool, or a test's own cluster; this process should not use the
- * cluster afterwards.
+ * file of another name or type). A directory without a registry is reset
+ * already, but for the doorbells a killed process may have left there,
+ * which are removed. Meant for a tool, or a test's own cluster; this process
+ * should not use the cluster afterwards.
  *
  * @throws {Error} code ERR_RSM_CLUSTER_IN_USE (with `liveProcesses`) when
  *   other live processes use the cluster and `force` is not set; nothing is
  *   removed then.
  * @throws {Error} code ERR_RSM_NOT_SIMULATOR when the live backend has no simulator extensions.
- * @throws {RsmError} RSMERR_BAD_CONF when the directory holds no registry, or
- *   a damaged one (without `force`).
+ * @throws {RsmError} RSMERR_BAD_CONF when the directory holds a file named
+ *   like the registry that is none (nothing is removed then), or a damaged
+ *   registry (without `force`).
  */
 export function reset(options: SimResetOptions = {}): SimResetReport {
   const force = boolean(options.force ?? false, 'force');

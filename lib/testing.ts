@@ -14,7 +14,6 @@ import * as path from 'node:path';
 
 import type { NodeFaults } from './faults';
 import type { SimSnapshot } from './sim';
-import { resolveClusterDir } from './testing-cluster-dir';
 import { INTERNAL, isInternal } from './testing-protocol';
 import type { InternalMessage, RemoteError } from './testing-protocol';
 
@@ -41,7 +40,7 @@ export interface ClusterOptions {
 
 /** How to take part in an existing cluster ({@link joinCluster}). */
 export interface JoinOptions {
-  /** Its directory: default RSM_SIM_DIR, else the simulator's default. */
+  /** Its directory: default the cluster of this process (rsm.sim.clusterDir(): RSM_SIM_DIR, else the simulator's default). */
   readonly dir?: string;
   /** A topology for the nodes this object starts, as in {@link ClusterOptions}. */
   readonly topology?: string | readonly string[];
@@ -620,9 +619,23 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
  * A {@link Cluster} for a cluster directory that already exists, such as
  * the one this process itself uses as a node: nodes run there are stopped
  * by stop(), and the directory is left alone.
+ *
+ * @throws {Error} code ERR_RSM_NOT_SIMULATOR without `dir` when this
+ *   process's backend has no simulator (a real librsm).
+ * @throws {RsmError} RSMERR_BAD_CONF without `dir` when this process's
+ *   simulator configuration is unusable.
  */
 export function joinCluster(options: JoinOptions = {}): Cluster {
-  return new Cluster(resolveClusterDir(options.dir), false, options.topology, options.env);
+  const dir = options.dir === undefined ? thisProcessClusterDir() : path.resolve(options.dir);
+  return new Cluster(dir, false, options.topology, options.env);
+}
+
+// The simulator says which directory this process's cluster is (RSM_SIM_DIR
+// or its default). Loaded only here, so that a test process that never
+// joins a cluster never loads the addon.
+function thisProcessClusterDir(): string {
+  const sim = require('./sim') as typeof import('./sim');
+  return sim.clusterDir();
 }
 
 // ---- in a node process ----

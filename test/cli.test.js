@@ -2,13 +2,14 @@
 // The `rsm` command, run as a user runs it: a separate process, judged by
 // its exit code and output.
 const assert = require('node:assert/strict');
-const { execFileSync, spawnSync } = require('node:child_process');
+const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const rsm = require('..');
 const { makeClusterDir, removeClusterDir } = require('./support/cluster-dir');
 const { CONTROLLER, PAGE, tracker } = require('./support/fixtures');
 const { Peer } = require('./support/peer-client');
+const { runChild } = require('./support/child');
 
 const CLI = path.join(__dirname, '..', 'bin', 'rsm.js');
 
@@ -23,7 +24,7 @@ describe('the rsm command', () => {
     it('prints help with --help and exits 0', () => {
       const r = cli(['--help']);
       assert.equal(r.status, 0, r.stderr);
-      for (const c of ['backend', 'topology', 'segments', 'sim reset', 'sim run']) assert.match(r.stdout, new RegExp(c));
+      for (const c of ['backend', 'topology', 'segments', 'watch', 'sim reset', 'sim run']) assert.match(r.stdout, new RegExp(c));
       assert.match(cli(['segments', '--help']).stdout, /Usage: rsm segments/);
     });
 
@@ -37,6 +38,11 @@ describe('the rsm command', () => {
         [['sim', 'run', '--node', 'x', '--', 'true'], /--node must be a node id/],
         [['sim', 'run', '--node', '64', '--', 'true'], /--node must be a node id/],
         [['sim', 'run', '--node', '2'], /needs a command/],
+        [['watch', '--bogus'], /Unknown option '--bogus'/],
+        [['watch', '--interval', '0'], /--interval must be a number of seconds from 0.1 to 3600, got '0'/],
+        [['watch', '-n', 'soon'], /--interval must be a number of seconds from 0.1 to 3600, got 'soon'/],
+        [['watch', '--interval', '3601'], /--interval must be/],
+        [['topology', '--dot', '--color'], /Unknown option '--color'/],
       ];
       for (const [args, message] of cases) {
         const r = cli(args);
@@ -70,6 +76,10 @@ describe('the rsm command', () => {
         [['topology'], { RSM_SIM_NODE: 'abc' }, 1, 'RSM_SIM_NODE'],
         [['topology'], { RSM_SIM_TOPOLOGY: '/nonexistent/topology' }, 1, 'RSM_SIM_TOPOLOGY'],
         [['segments', '--dir', '/nonexistent/cluster'], {}, 1, '/nonexistent/cluster'],
+        [['watch', '--once', '--dir', '/nonexistent/cluster'], {}, 1, '/nonexistent/cluster'],
+        [['watch', '--once', '-n', '-1'], {}, 2, "'-n'"],
+        [['watch', '--once'], { RSM_SIM_NODE: 'abc' }, 1, 'RSM_SIM_NODE'],
+        [['topology', '--dot'], { RSM_SIM_NODE: 'abc' }, 1, 'RSM_SIM_NODE'],
       ];
       for (const [args, env, status, what] of cases) {
         const r = cli(args, { env });
@@ -88,6 +98,11 @@ describe('the rsm command', () => {
       const { error } = JSON.parse(conf.stdout);
       assert.equal(error.code, 'RSMERR_BAD_CONF');
       assert.match(error.message, /RSM_SIM_NODE: 'abc' is not a node id/);
+      const both = cli(['topology', '--dot', '--json']);
+      assert.equal(both.status, 2);
+      assert.deepEqual(JSON.parse(both.stdout), {
+        error: { code: 'ERR_RSM_USAGE', message: '--json and --dot cannot be used together (see rsm topology --help)' },
+      });
       const none = cli(['segments', '--json', '--dir', '/nonexistent/cluster']);
       assert.equal(none.status, 1);
       assert.equal(JSON.parse(none.stdout).error.code, 'ERR_RSM_NO_CLUSTER');
@@ -141,6 +156,25 @@ describe('the rsm command', () => {
     }
   });
 
+  it('topology --dot: a Graphviz graph of the nodes, their controllers and each connection with its state', () => {
+    const topology = rsm.getTopology();
+    const r = cli(['topology', '--dot']);
+    assert.equal(r.status, 0, r.stderr);
+    const graph = parseDot(r.stdout);
+    const remotes = topology.controllers.flatMap((c) => c.remotes.map((remote) => [c.name, remote]));
+    assert.ok(remotes.length > 0, 'the default topology links the nodes');
+    // Every controller of the local node and every remote one is a node of the graph, in its node's box.
+    for (const c of topology.controllers) assert.equal(graph.nodes.get(`${topology.localNode}:${c.name}`), `cluster_node_${topology.localNode}`);
+    for (const [, remote] of remotes) assert.equal(graph.nodes.get(`${remote.node}:${remote.name}`), `cluster_node_${remote.node}`);
+    // One edge per connection, labelled with its state.
+    const expected = remotes.map(([name, remote]) => `${topology.localNode}:${name} -- ${remote.node}:${remote.name} active`).sort();
+    assert.deepEqual(graph.edges.map((e) => `${e.from} -- ${e.to} ${e.attrs.label}`).sort(), expected);
+    const dot = spawnSync('dot', ['-Tplain'], { input: r.stdout, encoding: 'utf8' });
+    if (dot.error && dot.error.code === 'ENOENT') return; // Graphviz is not installed: the structural check above stands alone.
+    assert.equal(dot.status, 0, dot.stderr);
+    assert.equal(dot.stdout.split('\n').filter((l) => l.startsWith('edge ')).length, remotes.length, dot.stdout);
+  });
+
   describe('segments', () => {
     const held = tracker();
     afterEach(() => held.release());
@@ -171,7 +205,7 @@ describe('the rsm command', () => {
         { node: 2, permission: 0o400 },
       ]);
       // Read access (0o444) under a grant of 0o640.
-      assert.deepEqual(seg.importers, [{ node: 1, pid: process.pid, permission: 0o440, connected: true }]);
+      assert.deepEqual(seg.importers, [{ node: 1, pid: process.pid, permission: 0o440, connected: true, pendingSignals: 0 }]);
       const bound = snap.segments.find((s) => s.pid === process.pid && s.state === 'bound');
       assert.ok(bound, 'the unpublished export is listed as bound');
       assert.equal(bound.segmentId, null);
@@ -219,6 +253,115 @@ describe('the rsm command', () => {
       } finally {
         if (simDir.endsWith(`rsmsim-${uid}`)) fs.rmSync(simDir, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('watch', () => {
+    let dir;
+    const peers = [];
+    beforeEach(() => {
+      dir = makeClusterDir('rsmapi-cli-watch-');
+    });
+    afterEach(async () => {
+      for (const p of peers.splice(0)) await p.stop();
+      removeClusterDir(dir);
+    });
+
+    /** An exporter on node 2 and an importer on node 3 that posted `signals` to it; a fault on node 5. */
+    async function liveCluster(signals) {
+      const exporter = await Peer.start({ node: 2, env: { RSM_SIM_DIR: dir } });
+      peers.push(exporter);
+      const importer = await Peer.start({ node: 3, env: { RSM_SIM_DIR: dir } });
+      peers.push(importer);
+      await exporter.call('getController', { name: CONTROLLER });
+      await exporter.call('createExport', { size: 2 * PAGE });
+      const id = await exporter.call('publish', { accessList: [{ node: 3, permission: 0o600 }] });
+      await importer.call('getController', { name: CONTROLLER });
+      await importer.call('connect', { node: 2, segmentId: id, permission: rsm.Permission.READ });
+      for (let i = 0; i < signals; i++) await importer.call('signal', { on: 'import' });
+      assert.deepEqual(runChild('rsm.sim.faults.setUnreachable(5); return null;', { RSM_SIM_DIR: dir, RSM_SIM_NODE: '1' }), { value: null });
+      return { exporter, importer, id };
+    }
+
+    it('--once shows the processes, the segment, its importer, the pending signals and the faults in force', async () => {
+      const { exporter, importer, id } = await liveCluster(2);
+      const r = cli(['watch', '--once', '--dir', dir]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      const lines = r.stdout.split('\n');
+      const after = (title) => lines.slice(lines.indexOf(title) + 2);
+      assert.match(r.stdout, /^2 live process\(es\), 1 segment\(s\), 1 importer\(s\), 1 node\(s\) with faults$/m);
+      for (const [node, pid] of [[2, exporter.pid], [3, importer.pid]]) assert.match(r.stdout, new RegExp(`^${node}\\s+${pid}\\s+yes$`, 'm'));
+      const segment = after('SEGMENTS')[0];
+      assert.match(segment, new RegExp(`^2\\s+0x${id.toString(16)}\\s+published\\s+${2 * PAGE}\\s+${CONTROLLER}\\s+${exporter.pid}\\s+\\d+/\\d+\\s+0\\d{3}\\s+3:0600\\s+2$`));
+      const imported = after('IMPORTERS')[0];
+      assert.match(imported, new RegExp(`^2:0x${id.toString(16)}\\s+3\\s+${importer.pid}\\s+0400\\s+connected\\s+0$`));
+      assert.match(after('FAULTS')[0], /^5\s+unreachable$/);
+    });
+
+    it('--once --json is the snapshot with the faults in force and the time it was read', async () => {
+      const { exporter, importer, id } = await liveCluster(3);
+      const r = cli(['watch', '--once', '--json', '--dir', dir]);
+      assert.equal(r.status, 0, r.stderr);
+      const view = JSON.parse(r.stdout);
+      assert.deepEqual(Object.keys(view), ['time', 'dir', 'processes', 'segments', 'faults']);
+      assert.ok(Math.abs(Date.parse(view.time) - Date.now()) < 60000, view.time);
+      assert.equal(view.dir, dir);
+      assert.deepEqual(view.processes.map((p) => [p.node, p.pid, p.alive]).sort(), [[2, exporter.pid, true], [3, importer.pid, true]]);
+      assert.equal(view.segments.length, 1);
+      const [segment] = view.segments;
+      assert.equal(segment.segmentId, id);
+      assert.equal(segment.pendingSignals, 3);
+      assert.deepEqual(segment.accessList, [{ node: 3, permission: 0o600 }]);
+      assert.deepEqual(segment.importers, [{ node: 3, pid: importer.pid, permission: 0o400, connected: true, pendingSignals: 0 }]);
+      assert.deepEqual(view.faults, [
+        { node: 5, barrierOpenFail: 0, barrierCloseFail: 0, unreachable: true, unresponsive: false, noResources: false, noMemory: false },
+      ]);
+      // The exporter consumes one: the next frame counts two.
+      await exporter.call('waitSignal', { on: 'export', timeout: 5000 });
+      assert.equal(JSON.parse(cli(['watch', '--once', '--json', '--dir', dir]).stdout).segments[0].pendingSignals, 2);
+    });
+
+    it('redraws as plain frames when not on a terminal and exits 0 on SIGINT', async () => {
+      await liveCluster(0);
+      for (const json of [false, true]) {
+        const child = spawn(process.execPath, [CLI, 'watch', '-n', '0.1', '--dir', dir, ...(json ? ['--json'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        const frames = () => (json ? stdout.split('\n').filter(Boolean) : stdout.split(/^(?=cluster )/m).filter(Boolean));
+        const deadline = Date.now() + 20000;
+        while (frames().length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        child.kill('SIGINT');
+        const [code, signal] = await new Promise((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+        assert.deepEqual([code, signal], [0, null], stderr);
+        assert.equal(stderr, '');
+        assert.ok(frames().length >= 3, stdout);
+        assert.doesNotMatch(stdout, /\x1b/, 'no terminal controls when not on a terminal');
+        if (json) for (const line of frames()) assert.equal(JSON.parse(line).segments.length, 1);
+        else for (const f of frames().slice(0, -1)) assert.match(f, /^SEGMENTS$/m);
+      }
+    });
+
+    it('redraws in place on a terminal and quits on q', async function () {
+      // script(1) gives the command a pseudo-terminal; without it there is no terminal to test on.
+      if (spawnSync('script', ['--version']).status !== 0) this.skip();
+      await liveCluster(0);
+      const command = [process.execPath, CLI, 'watch', '-n', '0.1', '--dir', dir].map((a) => `'${a}'`).join(' ');
+      const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm' } });
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      const deadline = Date.now() + 20000;
+      while ((stdout.match(/SEGMENTS/g) ?? []).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      child.stdin.write('q');
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      assert.equal(code, 0, stdout);
+      assert.ok((stdout.match(/SEGMENTS/g) ?? []).length >= 2, stdout);
+      // Into the alternate screen and back; each frame from the top, never by clearing the screen.
+      assert.ok(stdout.includes('\x1b[?1049h') && stdout.includes('\x1b[?1049l'), JSON.stringify(stdout.slice(0, 200)));
+      assert.ok((stdout.match(/\x1b\[H/g) ?? []).length >= 2);
+      assert.doesNotMatch(stdout, /\x1b\[2J/);
     });
   });
 
@@ -332,3 +475,71 @@ describe('the rsm command', () => {
     });
   });
 });
+
+/**
+ * Reads the DOT `rsm topology --dot` writes, checking its structure: one
+ * undirected graph, balanced braces, statements ended by ';', and every
+ * edge's endpoints declared as nodes. Returns node id -> enclosing subgraph,
+ * and the edges with their attributes.
+ */
+function parseDot(text) {
+  const tokens = text.match(/"(?:[^"\\]|\\.)*"|--|[{}\[\];=,]|[A-Za-z_][\w]*|\S/g);
+  const unquote = (t) => (t.startsWith('"') ? t.slice(1, -1).replace(/\\(.)/g, '$1') : t);
+  assert.deepEqual(tokens.slice(0, 3), ['graph', 'rsm', '{'], text);
+  assert.equal(tokens[tokens.length - 1], '}');
+  const nodes = new Map();
+  const edges = [];
+  const stack = [];
+  let i = 2;
+  const attrs = () => {
+    const out = {};
+    if (tokens[i] !== '[') return out;
+    for (i++; tokens[i] !== ']'; ) {
+      const key = tokens[i++];
+      assert.equal(tokens[i++], '=', `attribute ${key}`);
+      out[key] = unquote(tokens[i++]);
+      if (tokens[i] === ',') i++;
+    }
+    i++;
+    return out;
+  };
+  while (i < tokens.length) {
+    const t = tokens[i];
+    if (t === '{') {
+      stack.push(tokens[i - 1] === 'rsm' ? 'rsm' : unquote(tokens[i - 1]));
+      i++;
+    } else if (t === '}') {
+      assert.ok(stack.pop() !== undefined, 'a } without its {');
+      i++;
+    } else if (t === 'subgraph') {
+      i += 2;
+    } else if (t === 'graph' || t === 'node') {
+      i++;
+      attrs();
+      assert.equal(tokens[i++], ';');
+    } else if (tokens[i + 1] === '=') {
+      i += 3;
+      assert.equal(tokens[i++], ';');
+    } else if (tokens[i + 1] === '--') {
+      const from = unquote(t);
+      const to = unquote(tokens[i + 2]);
+      i += 3;
+      edges.push({ from, to, attrs: attrs() });
+      assert.equal(tokens[i++], ';');
+    } else if (t === 'style') {
+      i += 3;
+    } else {
+      assert.ok(t.startsWith('"'), `a node id, not ${t}`);
+      nodes.set(unquote(t), stack[stack.length - 1]);
+      i++;
+      attrs();
+      assert.equal(tokens[i++], ';', `after node ${t}`);
+    }
+  }
+  assert.equal(stack.length, 0, 'braces balance');
+  for (const e of edges) {
+    assert.ok(nodes.has(e.from), `edge endpoint ${e.from} declared`);
+    assert.ok(nodes.has(e.to), `edge endpoint ${e.to} declared`);
+  }
+  return { nodes, edges };
+}

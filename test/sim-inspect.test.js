@@ -2,7 +2,7 @@
 // rsm.sim.snapshot(): the simulator's registry, only where the simulator is
 // the live backend.
 const assert = require('node:assert/strict');
-const { spawn, spawnSync } = require('node:child_process');
+const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
 const rsm = require('..');
 const { CONTROLLER, PAGE, tracker } = require('./support/fixtures');
@@ -143,10 +143,15 @@ describe('simulator cluster directory (rsm.sim.clusterDir, describe, reset)', ()
       }
     });
 
-    it(`${label}: reset() touches nothing where there is no registry, or a file that is none`, () => {
-      const none = inDir('return rsm.sim.reset({ force: true });');
-      assert.equal(none.error.code, 'RSMERR_BAD_CONF');
-      assert.match(none.error.message, /no simulated cluster in .* \(no registry file 'fabric'\)/);
+    it(`${label}: reset() without a registry removes only stale doorbells, and with a file that is none touches nothing`, () => {
+      assert.deepEqual(inDir('return rsm.sim.reset();').value, { dir, liveProcesses: [], removed: [] });
+      // A doorbell FIFO left with no registry beside it goes; a file that only has a doorbell's name stays.
+      execFileSync('mkfifo', [path.join(dir, 'sig-i3-7')]);
+      fs.writeFileSync(path.join(dir, 'sig-e1-1'), 'not a FIFO');
+      assert.deepEqual(inDir('return rsm.sim.describe().files;').value, [{ name: 'sig-i3-7', kind: 'doorbell' }]);
+      assert.deepEqual(inDir('return rsm.sim.reset();').value, { dir, liveProcesses: [], removed: ['sig-i3-7'] });
+      assert.deepEqual(fs.readdirSync(dir), ['sig-e1-1']);
+      fs.rmSync(path.join(dir, 'sig-e1-1'));
       fs.writeFileSync(path.join(dir, 'fabric'), 'something else entirely');
       const foreign = inDir('return rsm.sim.reset({ force: true });');
       assert.equal(foreign.error.code, 'RSMERR_BAD_CONF');

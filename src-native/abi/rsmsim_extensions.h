@@ -19,16 +19,20 @@
  *   cluster_dir      the cluster directory in use (RSM_SIM_DIR or the
  *                    default), resolved; "" on a configuration error.
  *   snapshot         the registry as JSON: processes and segments, with
- *                    owners, access lists, state and importers. Reads only;
- *                    claims no process slot. Buffer protocol.
+ *                    owners, access lists, state, importers and the
+ *                    interrupt events pending on each. Reads only; claims
+ *                    no process slot. Buffer protocol.
  *   describe_cluster what the cluster directory holds, as JSON: the registry
  *                    file, whether it is one, and the simulator's files
  *                    (doorbells); never creates the registry. Buffer protocol.
  *   reset            removes the registry, the doorbells and every other
  *                    file the simulator makes in the cluster directory;
  *                    refuses while other live processes use it unless force
- *                    is not 0. Reports what it did as JSON (buffer protocol;
- *                    a short buffer cuts the list of names, never the work).
+ *                    is not 0. A directory without a registry is reset but
+ *                    for stale doorbells, which it removes; one with a file
+ *                    of the registry's name that is none is left alone (-1).
+ *                    Reports what it did as JSON (buffer protocol; a short
+ *                    buffer cuts the list of names, never the work).
  *   fault            sets fault `name` of `node` to `value`, or runs the
  *                    action (the simulator's fault table lists them):
  *                    RSM_SUCCESS; RSMERR_BAD_ARGS_ERRORS for an unknown name,

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
@@ -117,6 +118,8 @@ void AppendSegment(std::string& out, Fabric& f, uint32_t i) {
   AppendField(out, "mode", e.default_mode);
   out += ',';
   AppendBool(out, "allowRebind", (e.flags & RSM_ALLOW_REBIND) != 0);
+  out += ',';
+  AppendField(out, "pendingSignals", PendingSignals(f, true, i, e.incarnation));
   out += ",\"accessList\":";
   if (e.state != kExportPublished || e.acl_len == 0) {
     // Not published, or published without a list: every node, under `mode`.
@@ -146,6 +149,8 @@ void AppendSegment(std::string& out, Fabric& f, uint32_t i) {
     AppendField(out, "permission", im.mode);
     out += ',';
     AppendBool(out, "connected", im.disconnected == 0);
+    out += ',';
+    AppendField(out, "pendingSignals", PendingSignals(f, false, m, im.incarnation));
     out += '}';
   }
   out += "]}";
@@ -188,12 +193,15 @@ const char* RegistryState(const Config& c) {
   return n == static_cast<ssize_t>(sizeof magic) && magic == kRegistryMagic ? "registry" : "foreign";
 }
 
-// The simulator's own files in a cluster directory, by name, with what each
-// is; nullptr for any other name, which reset never touches.
-const char* SimFileKind(const char* name) {
-  if (strcmp(name, kRegistryFile) == 0) return "registry";
-  if (IsDoorbellName(name)) return "doorbell";
-  return nullptr;
+// The simulator's own files in a cluster directory, by name and type, with
+// what each is; nullptr for anything else (a doorbell's name on a file that
+// is no FIFO, say), which reset never touches. The registry counts only
+// where RegistryState recognised it.
+const char* SimFileKind(int dir_fd, const char* name, bool registry) {
+  struct stat st;
+  if (strcmp(name, kRegistryFile) == 0) return registry ? "registry" : nullptr;
+  if (!IsDoorbellName(name) || fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return nullptr;
+  return S_ISFIFO(st.st_mode) ? "doorbell" : nullptr;
 }
 
 struct SimFile {
@@ -210,8 +218,9 @@ std::vector<SimFile> SimFiles(const Config& c) {
     return files;
   }
   rewinddir(d);
+  const bool registry = strcmp(RegistryState(c), "registry") == 0;
   while (dirent* e = readdir(d)) {
-    if (const char* kind = SimFileKind(e->d_name)) files.push_back({e->d_name, kind});
+    if (const char* kind = SimFileKind(c.dir_fd, e->d_name, registry)) files.push_back({e->d_name, kind});
   }
   closedir(d);
   return files;
@@ -288,13 +297,18 @@ RSMSIM_EXTENSION(long, reset)(int force, char* buf, size_t len) {
   const Config* c;
   if (!UsableConfig(buf, len, &c)) return -1;
   const std::string state = RegistryState(*c);
-  // Never removes files from a directory that holds no registry.
-  if (state == "absent") return Fail("no simulated cluster in " + c->dir + " (no registry file '" + kRegistryFile + "')", buf, len);
-  if (state != "registry") return Fail(c->dir + "/" + kRegistryFile + " is not a simulator registry", buf, len);
+  // A file named like the registry that is none: not a cluster, so nothing
+  // in it is the simulator's to remove. Without a registry the directory is
+  // reset already but for the doorbells a killed process may have left;
+  // those are removed, and no process can be using them.
+  if (state == "foreign") return Fail(c->dir + "/" + kRegistryFile + " is not a simulator registry", buf, len);
+  if (state != "registry" && state != "absent") return Fail("cannot read " + c->dir + "/" + kRegistryFile, buf, len);
   std::string why;
-  Fabric* f;
+  Fabric* f = nullptr;
   std::vector<uint32_t> live;
-  if (Fabric::Get(&f, &why) == RSM_SUCCESS) {
+  if (state == "absent") {
+    // Opening the cluster would create a registry; there is nobody to ask.
+  } else if (Fabric::Get(&f, &why) == RSM_SUCCESS) {
     live = OtherLiveProcesses(*f);
   } else if (!force) {
     // A damaged registry cannot say who uses it; force removes it anyway.

@@ -703,6 +703,12 @@ int ReleasePollfd(void* memseg) {
   return ReleasePollfdOf(static_cast<ImportRec*>(rec), t);
 }
 
+uint32_t PendingSignals(Fabric& f, bool is_export, uint32_t index, uint32_t inc) {
+  const uint64_t w = Load(SlotOf(f, Target{is_export, index, inc}).word);
+  // A word of an earlier incarnation counts nothing for this one.
+  return IncOf(w) == inc ? static_cast<uint32_t>(CountOf(w)) : 0;
+}
+
 bool IsDoorbellName(const char* name) {
   unsigned index, inc;
   char kind;

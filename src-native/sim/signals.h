@@ -58,6 +58,10 @@ int ImportTornDown(void* memseg);
 // Whether a file name in the cluster directory is that of a doorbell.
 bool IsDoorbellName(const char* name);
 
+// The interrupt events pending for export (or import) entry `index` of
+// incarnation `inc`: posted and not yet consumed. Reads only; no lock.
+uint32_t PendingSignals(Fabric& fabric, bool is_export, uint32_t index, uint32_t inc);
+
 // One event from an import toward the segment currently published under its
 // id on its node (dropped if there is none). For the implicit post of
 // putv/getv (docs/semantics.md §4.5 step 7) as well as rsm_intr_signal_post.
