@@ -429,12 +429,12 @@ export class ImportSegment {
    * Where this connection stands, as far as the RSMAPI has told this
    * process: 'connected'; 'lost' once a call on it reported
    * RSMERR_CONN_ABORTED (the exporter unpublished or destroyed the segment,
-   * or its process or node died; see {@link lostReason}); 'disconnected'
+   * or its process or node died; see {@link ImportSegment.lostReason}); 'disconnected'
    * once disconnect() ran or the controller was released, whether or not it
    * was lost first. librsm tells an importer of a forced disconnect only
    * through the errors of later calls (a transfer in implicit barrier mode,
    * a barrier close, a signal wait), so a program that makes no calls
-   * learns of it only with {@link probe}. Republishing with an access list
+   * learns of it only with {@link ImportSegment.probe}. Republishing with an access list
    * that leaves this node out is not a loss: the connection keeps working
    * with the permission it was granted (docs/semantics.md §4.2).
    */
@@ -455,7 +455,7 @@ export class ImportSegment {
   }
 
   /**
-   * Resolves with {@link lostReason} when the connection is found lost; it
+   * Resolves with {@link ImportSegment.lostReason} when the connection is found lost; it
    * never settles for a connection this program disconnects first, so
    * `await imp.lost` alone would wait forever: race it with something.
    * Made on first use.
@@ -466,7 +466,7 @@ export class ImportSegment {
   }
 
   /**
-   * An AbortSignal aborted, with {@link lostReason} as its reason, when the
+   * An AbortSignal aborted, with {@link ImportSegment.lostReason} as its reason, when the
    * connection is found lost: listen with
    * `imp.lostSignal.addEventListener('abort', …)`, or pass it to anything
    * that takes a signal (including this segment's own waits). Never aborted
@@ -497,7 +497,7 @@ export class ImportSegment {
     return this;
   }
 
-  /** Stops the check {@link probe} started; idempotent. */
+  /** Stops the check {@link ImportSegment.probe} started; idempotent. */
   stopProbe(): this {
     ImportSegment.#own(this);
     this.#life.stopProbe();
