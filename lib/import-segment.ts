@@ -486,7 +486,8 @@ export class ImportSegment {
    * restarts it with the new interval. It checks only in implicit barrier
    * mode (the default) and while the barrier exists: in explicit mode the
    * program's own barrier spans are left alone, and their closes report
-   * the loss. In the simulator a pending waitForSignal() or signals()
+   * the loss. The timer holds the import weakly: one nobody holds is still
+   * collected. In the simulator a pending waitForSignal() or signals()
    * reports a loss at once without it.
    * @throws {TypeError} ERR_INVALID_ARG_TYPE for options that are not an object or an interval that is not a number.
    * @throws {RangeError} ERR_OUT_OF_RANGE for an interval that is not an integer from 1 to 2147483647.

@@ -61,6 +61,7 @@ export class ImportLifecycle {
   #resolve: ((reason: RsmError) => void) | undefined;
   #abort: AbortController | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #probeBarrier: Barrier | undefined;
 
   constructor(native: NativeImportSegment) {
     this.#native = native;
@@ -161,13 +162,23 @@ export class ImportLifecycle {
     if (this.#native.disconnected) this.#native.getMode();
     this.stopProbe();
     if (this.#reason !== undefined) return;
-    this.#timer = setInterval(() => this.#probeOnce(barrier), interval);
-    this.#timer.unref();
+    this.#probeBarrier = barrier;
+    // The timer holds this object weakly: an import nobody holds any more
+    // is collected (and disconnected) as it would be without a probe.
+    const self = new WeakRef<ImportLifecycle>(this);
+    const timer = setInterval(() => {
+      const life = self.deref();
+      if (life === undefined) clearInterval(timer);
+      else life.#probeOnce();
+    }, interval);
+    timer.unref();
+    this.#timer = timer;
   }
 
   stopProbe(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#probeBarrier = undefined;
   }
 
   /** Whether the background check is running. */
@@ -175,8 +186,9 @@ export class ImportLifecycle {
     return this.#timer !== undefined;
   }
 
-  #probeOnce(barrier: Barrier): void {
-    if (this.#native.disconnected || this.#reason !== undefined) {
+  #probeOnce(): void {
+    const barrier = this.#probeBarrier;
+    if (barrier === undefined || this.#native.disconnected || this.#reason !== undefined) {
       this.stopProbe();
       return;
     }

@@ -109,12 +109,14 @@ describe('import life cycle (exporter in another process)', function () {
     assert.equal(await imp.lost, first);
   });
 
-  it('exporter unpublishes inside an explicit-mode span: the program\'s own barrier close reports it', async () => {
+  it('exporter unpublishes inside an explicit-mode span: the probe stays out of it, the program\'s own barrier close reports it', async () => {
     const imp = held.add(await ctl.connect(2, id));
     imp.setMode(rsm.BarrierMode.EXPLICIT);
+    imp.probe({ interval: PROBE_MS });
     imp.barrier.open();
     imp.put(0, new Uint8Array([1]));
     await peer.call('unpublish');
+    assert.equal(await settledWithin(imp.lost, 10 * PROBE_MS), 'pending', 'no barrier work of the probe in explicit mode');
     assert.equal(imp.state, 'connected', 'explicit-mode transfers do no generation check');
     throwsRsm(() => imp.barrier.close(), 'RSMERR_CONN_ABORTED', 'rsm_memseg_import_close_barrier');
     assert.equal(imp.state, 'lost');
@@ -227,6 +229,24 @@ describe('import life cycle: probe options', function () {
     throwsCode(() => proto.probe.call({}), TypeError, 'ERR_INVALID_THIS');
     throwsCode(() => Object.getOwnPropertyDescriptor(proto, 'state').get.call({}), TypeError, 'ERR_INVALID_THIS');
     throwsCode(() => Object.getOwnPropertyDescriptor(proto, 'lost').get.call({}), TypeError, 'ERR_INVALID_THIS');
+  });
+
+  it('keeps no import alive: a probing import nobody holds is collected, its native handle too', async function () {
+    if (typeof global.gc !== 'function') this.skip(); // needs node --expose-gc (npm test gives it)
+    const ctl = held.add(rsm.getController(CONTROLLER));
+    const exp = held.add(ctl.createExport(PAGE));
+    const id = await exp.publish({ segmentId: freshSegmentId() });
+    let refs;
+    await (async () => {
+      const dropped = await ctl.connect(rsm.getTopology().localNode, id);
+      dropped.probe({ interval: 1 });
+      refs = [new WeakRef(dropped), new WeakRef(dropped.native)];
+    })();
+    for (let i = 0; i < 8; i++) {
+      global.gc();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.deepEqual(refs.map((r) => r.deref() === undefined), [true, true]);
   });
 
   it('keeps no process alive: a program with a probe running ends on its own', () => {
