@@ -85,7 +85,7 @@ describe('import life cycle (exporter in another process)', function () {
     assert.equal(imp.lostReason, reason, 'the reason is kept after disconnect');
   });
 
-  it('exporter unpublishes; without the probe a quiet program sees nothing, and the next transfer reports it', async () => {
+  it('exporter unpublishes: without the probe a quiet program sees nothing until its next transfer reports it', async () => {
     const imp = held.add(await ctl.connect(2, id));
     assert.equal(imp.load8(0), 0x5a);
     await peer.call('unpublish');
@@ -96,7 +96,7 @@ describe('import life cycle (exporter in another process)', function () {
     checkConnAborted(await settledWithin(imp.lost, PROMPT_MS), 'rsm_memseg_import_put32');
   });
 
-  it('exporter destroys its segment: the next get reports it; the first error is the reason, later ones do not replace it', async () => {
+  it('exporter destroys its segment: the next get reports it, and the first error stays the reason', async () => {
     const imp = held.add(await ctl.connect(2, id));
     assert.equal(imp.read(0, 1)[0], 0x5a);
     await peer.call('destroy');
