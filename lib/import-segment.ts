@@ -303,7 +303,13 @@ export class ImportSegment {
     const attr = check.boolean(opts.fixed, 'options.fixed') ? MapAttribute.FIXED : MapAttribute.NONE;
     // The facade's own mapping gives way to the caller's.
     this.#auto?.drop();
-    const mapping = new Mapping(this.native.map(offset, length, permission, attr));
+    let native;
+    try {
+      native = this.native.map(offset, length, permission, attr);
+    } catch (e) {
+      throw this.#life.saw(e);
+    }
+    const mapping = new Mapping(native);
     this.#mapping = mapping;
     return mapping;
   }
@@ -580,7 +586,12 @@ export class ImportSegment {
    */
   #transfer<R>(end: number, run: () => R): R {
     if (this.#auto === undefined) return run();
-    return this.#auto.transfer(end, this.#mapping !== undefined && !this.#mapping.unmapped, run);
+    try {
+      return this.#auto.transfer(end, this.#mapping !== undefined && !this.#mapping.unmapped, run);
+    } catch (e) {
+      // The facade's own map of the connection reports a loss too.
+      throw this.#life.saw(e);
+    }
   }
 }
 

@@ -123,6 +123,19 @@ describe('import life cycle (exporter in another process)', function () {
     checkConnAborted(imp.lostReason, 'rsm_memseg_import_close_barrier');
   });
 
+  it('exporter unpublishes: a map, and a read-only connection\'s get (through the facade\'s own mapping), report it too', async () => {
+    const mapper = held.add(await ctl.connect(2, id));
+    const reader = held.add(await ctl.connect(2, id, { permission: rsm.Permission.READ }));
+    assert.equal(reader.load8(0), 0x5a);
+    reader.unmap();
+    await peer.call('unpublish');
+    throwsRsm(() => mapper.map({ length: PAGE }), 'RSMERR_CONN_ABORTED', 'rsm_memseg_import_map');
+    assert.equal(mapper.state, 'lost');
+    throwsRsm(() => reader.load8(0), 'RSMERR_CONN_ABORTED');
+    assert.equal(reader.state, 'lost');
+    checkConnAborted(await settledWithin(reader.lost, PROMPT_MS));
+  });
+
   it('exporter killed with SIGKILL: the probe finds it', async () => {
     const imp = held.add(await ctl.connect(2, id));
     imp.probe({ interval: PROBE_MS });
