@@ -39,6 +39,14 @@ export interface PublishOptions {
  * methods of a destroyed segment throw an Error with code ERR_RSM_RELEASED,
  * and publish-related calls while a publish is in flight ERR_RSM_BUSY.
  *
+ * The RSMAPI tells an exporter nothing about its importers: no call reports
+ * that one connected, disconnected or died, signal() succeeds whether or not
+ * anybody imports, and an importer's signal is one more counted event with no
+ * sender. A program that needs to know must say so itself (an importer that
+ * signals or writes a word when it arrives and leaves), which still misses an
+ * importer that dies; see docs/semantics.md §5.11. Importers do learn of the
+ * exporter's unpublish, destroy or death: `ImportSegment.state`.
+ *
  * @example
  * ```ts
  * const seg = ctl.createExport(65536);

@@ -11,6 +11,7 @@ import { binding } from './binding';
 import { BarrierMode, BarrierType, MapAttribute, Permission } from './constants';
 import type { Controller } from './controller';
 import { codedError } from './errors';
+import type { RsmError } from './errors';
 import { Mapping } from './mapping';
 import type { NativeImportAccess, NativeImportSegment } from './native';
 import { invalidThis, isObject } from './receiver';
@@ -18,6 +19,8 @@ import { withScatterGather } from './scatter-gather';
 import type { IoEntry, ScatterGatherOptions } from './scatter-gather';
 import { signalIterator, waitForSignal } from './signals';
 import type { SignalIteratorOptions, WaitOptions } from './signals';
+import { ImportLifecycle } from './segment-lifecycle';
+import type { ImportState, ProbeOptions } from './segment-lifecycle';
 import { runTransaction } from './transaction';
 import type { SyncResult, TransactionOptions } from './transaction';
 import * as check from './validate';
@@ -25,6 +28,7 @@ import { elements, W16, W32, W64, W8 } from './widths';
 import type { Width } from './widths';
 
 export type { IoEntry, ScatterGatherOptions } from './scatter-gather';
+export type { ImportState, ProbeOptions } from './segment-lifecycle';
 
 /** Options of {@link ImportSegment.map}. */
 export interface MapOptions {
@@ -88,6 +92,8 @@ export class ImportSegment {
    * undefined for the others, whose transfers go straight to the library.
    */
   readonly #auto: AutoMapping | undefined;
+  /** Connected, lost or disconnected, from the errors calls report (segment-lifecycle.ts). */
+  readonly #life: ImportLifecycle;
 
   /** TypeError ERR_INVALID_THIS unless `self` is an ImportSegment this package made. */
   static #own(self: unknown): asserts self is ImportSegment {
@@ -101,9 +107,10 @@ export class ImportSegment {
     this.node = node;
     this.segmentId = segmentId;
     this.permission = permission;
-    this.#access = native.access();
+    this.#life = new ImportLifecycle(native);
+    this.#access = this.#life.guard(native.access());
     this.#auto = AutoMapping.for(native, permission);
-    this.barrier = new Barrier(native.initBarrier(BarrierType.SEGMENT));
+    this.barrier = this.#life.barrier(native.initBarrier(BarrierType.SEGMENT));
   }
 
   /** rsm_memseg_import_put: writes all of `data` at segment `offset`. */
@@ -296,7 +303,13 @@ export class ImportSegment {
     const attr = check.boolean(opts.fixed, 'options.fixed') ? MapAttribute.FIXED : MapAttribute.NONE;
     // The facade's own mapping gives way to the caller's.
     this.#auto?.drop();
-    const mapping = new Mapping(this.native.map(offset, length, permission, attr));
+    let native;
+    try {
+      native = this.native.map(offset, length, permission, attr);
+    } catch (e) {
+      throw this.#life.saw(e);
+    }
+    const mapping = new Mapping(native);
     this.#mapping = mapping;
     return mapping;
   }
@@ -346,7 +359,11 @@ export class ImportSegment {
   /** rsm_intr_signal_post: one event to the exporter's segment (dropped if it is gone). */
   signal(): void {
     ImportSegment.#own(this);
-    this.native.signal();
+    try {
+      this.native.signal();
+    } catch (e) {
+      throw this.#life.saw(e);
+    }
   }
 
   /** Lets a pending or later wait for a signal keep the process alive (the default), as net.Socket#ref. */
@@ -376,13 +393,13 @@ export class ImportSegment {
    */
   waitForSignal(options?: WaitOptions): Promise<void> {
     ImportSegment.#own(this);
-    return waitForSignal(this.native, options);
+    return this.#life.watch(waitForSignal(this.native, options));
   }
 
   /** The events posted to this import, one iteration each, until aborted, disconnected or torn down (RSMERR_CONN_ABORTED). */
   signals(options?: SignalIteratorOptions): AsyncGenerator<void, void, undefined> {
     ImportSegment.#own(this);
-    return signalIterator(this.native, options);
+    return this.#life.watchIteration(signalIterator(this.native, options));
   }
 
   /**
@@ -411,6 +428,87 @@ export class ImportSegment {
     ImportSegment.#own(this);
     if (!this.native.disconnected) this.#auto?.drop();
     this.native.disconnect();
+    this.#life.stopProbe();
+  }
+
+  /**
+   * Where this connection stands, as far as the RSMAPI has told this
+   * process: 'connected'; 'lost' once a call on it reported
+   * RSMERR_CONN_ABORTED (the exporter unpublished or destroyed the segment,
+   * or its process or node died; see {@link ImportSegment.lostReason}); 'disconnected'
+   * once disconnect() ran or the controller was released, whether or not it
+   * was lost first. librsm tells an importer of a forced disconnect only
+   * through the errors of later calls (a transfer in implicit barrier mode,
+   * a barrier close, a signal wait), so a program that makes no calls
+   * learns of it only with {@link ImportSegment.probe}. Republishing with an access list
+   * that leaves this node out is not a loss: the connection keeps working
+   * with the permission it was granted (docs/semantics.md §4.2).
+   */
+  get state(): ImportState {
+    ImportSegment.#own(this);
+    return this.#life.state;
+  }
+
+  /**
+   * The RsmError (RSMERR_CONN_ABORTED) that showed the connection lost, with
+   * `syscall` naming the call that reported it; undefined while connected.
+   * The RSMAPI reports unpublish, destroy and the exporter's death alike, so
+   * which of them it was is not known here. Kept after disconnect().
+   */
+  get lostReason(): RsmError | undefined {
+    ImportSegment.#own(this);
+    return this.#life.reason;
+  }
+
+  /**
+   * Resolves with {@link ImportSegment.lostReason} when the connection is found lost; it
+   * never settles for a connection this program disconnects first, so
+   * `await imp.lost` alone would wait forever: race it with something.
+   * Made on first use.
+   */
+  get lost(): Promise<RsmError> {
+    ImportSegment.#own(this);
+    return this.#life.promise;
+  }
+
+  /**
+   * An AbortSignal aborted, with {@link ImportSegment.lostReason} as its reason, when the
+   * connection is found lost: listen with
+   * `imp.lostSignal.addEventListener('abort', …)`, or pass it to anything
+   * that takes a signal (including this segment's own waits). Never aborted
+   * by disconnect(). Made on first use.
+   */
+  get lostSignal(): AbortSignal {
+    ImportSegment.#own(this);
+    return this.#life.signal;
+  }
+
+  /**
+   * Opts in to a background check for programs that go quiet: every
+   * `options.interval` ms (default 1000) one open and close of this
+   * segment's barrier, whose close reports a forced disconnect that
+   * happened at any time since connect. The timer is unref'd (it keeps no
+   * process alive) and stops at the loss or at disconnect(); a second call
+   * restarts it with the new interval. It checks only in implicit barrier
+   * mode (the default) and while the barrier exists: in explicit mode the
+   * program's own barrier spans are left alone, and their closes report
+   * the loss. The timer holds the import weakly: one nobody holds is still
+   * collected. In the simulator a pending waitForSignal() or signals()
+   * reports a loss at once without it.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE for options that are not an object or an interval that is not a number.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for an interval that is not an integer from 1 to 2147483647.
+   */
+  probe(options?: ProbeOptions): this {
+    ImportSegment.#own(this);
+    this.#life.startProbe(options, this.barrier);
+    return this;
+  }
+
+  /** Stops the check {@link ImportSegment.probe} started; idempotent. */
+  stopProbe(): this {
+    ImportSegment.#own(this);
+    this.#life.stopProbe();
+    return this;
   }
 
   /** True once disconnect() succeeded (or the controller was released). */
@@ -488,7 +586,12 @@ export class ImportSegment {
    */
   #transfer<R>(end: number, run: () => R): R {
     if (this.#auto === undefined) return run();
-    return this.#auto.transfer(end, this.#mapping !== undefined && !this.#mapping.unmapped, run);
+    try {
+      return this.#auto.transfer(end, this.#mapping !== undefined && !this.#mapping.unmapped, run);
+    } catch (e) {
+      // The facade's own map of the connection reports a loss too.
+      throw this.#life.saw(e);
+    }
   }
 }
 

@@ -12,6 +12,7 @@ export { ExportSegment } from './export-segment';
 export type { AccessEntry, PublishOptions } from './export-segment';
 export { ImportSegment } from './import-segment';
 export type { IoEntry, MapOptions, ScatterGatherOptions } from './import-segment';
+export type { ImportState, ProbeOptions } from './segment-lifecycle';
 export { Mapping } from './mapping';
 export { Barrier } from './barrier';
 export { LocalMemory } from './local-memory';

@@ -55,6 +55,7 @@ const ops = {
   readExport: ({ at, length }) => Array.from(state.exported.bytes.subarray(at, at + length)),
   publish: ({ segmentId, accessList }) => state.exported.publish({ segmentId, accessList }),
   unpublish: () => state.exported.unpublish(),
+  republish: ({ accessList }) => state.exported.republish(accessList),
   destroy: () => state.exported.destroy(),
   connect: async ({ node, segmentId, permission }) => {
     state.imported = await state.controller.connect(node, segmentId, { permission });
