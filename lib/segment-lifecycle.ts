@@ -142,8 +142,8 @@ export class ImportLifecycle {
       getN: (b, o, t) => { try { getN(b, o, t); } catch (e) { throw saw(e); } },
       put: (o, s) => { try { put(o, s); } catch (e) { throw saw(e); } },
       get: (o, t) => { try { get(o, t); } catch (e) { throw saw(e); } },
-      putv: (l, f) => { try { return putv(l, f); } catch (e) { throw saw(e); } },
-      getv: (l, f) => { try { return getv(l, f); } catch (e) { throw saw(e); } },
+      putv: (n, t, l, f) => { try { return putv(n, t, l, f); } catch (e) { throw saw(e); } },
+      getv: (n, t, l, f) => { try { return getv(n, t, l, f); } catch (e) { throw saw(e); } },
     };
   }
 
