@@ -17,6 +17,9 @@ import { invalidThis, isObject } from './receiver';
 import { scatterGather } from './scatter-gather';
 import type { IoEntry, ScatterGatherOptions } from './scatter-gather';
 import { signalIterator, waitForSignal } from './signals';
+import { countersOf, countInto, importStats } from './stats';
+import type { ImportStats } from './stats';
+import { originImport, traceChannels, traceSync } from './tracing';
 import type { SignalIteratorOptions, WaitOptions } from './signals';
 import { runTransaction } from './transaction';
 import type { SyncResult, TransactionOptions } from './transaction';
@@ -104,6 +107,7 @@ export class ImportSegment {
     this.#access = native.access();
     this.#auto = AutoMapping.for(native, permission);
     this.barrier = new Barrier(native.initBarrier(BarrierType.SEGMENT));
+    originImport(native, this.barrier.native, controller.name, node, segmentId);
   }
 
   /** rsm_memseg_import_put: writes all of `data` at segment `offset`. */
@@ -298,6 +302,8 @@ export class ImportSegment {
     this.#auto?.drop();
     const mapping = new Mapping(this.native.map(offset, length, permission, attr));
     this.#mapping = mapping;
+    countInto(mapping.native, this.native);
+    countersOf(this.native).maps++;
     return mapping;
   }
 
@@ -347,6 +353,7 @@ export class ImportSegment {
   signal(): void {
     ImportSegment.#own(this);
     this.native.signal();
+    countersOf(this.native).signalsPosted++;
   }
 
   /** Lets a pending or later wait for a signal keep the process alive (the default), as net.Socket#ref. */
@@ -409,8 +416,24 @@ export class ImportSegment {
    */
   disconnect(): void {
     ImportSegment.#own(this);
-    if (!this.native.disconnected) this.#auto?.drop();
-    this.native.disconnect();
+    if (this.native.disconnected) return this.native.disconnect();
+    traceSync(traceChannels.disconnect, this.native, () => {
+      this.#auto?.drop();
+      this.native.disconnect();
+    });
+  }
+
+  /**
+   * This connection's counters ({@link ImportStats}): transfers and bytes
+   * each way, failed transfers by RSMERR code, barrier opens, closes and
+   * failures, signals posted and consumed, maps and unmaps. Counted from
+   * connect; a disconnected segment keeps answering with its last values.
+   * Traffic through a Mapping's views is plain memory access and is not
+   * counted.
+   */
+  stats(): ImportStats {
+    ImportSegment.#own(this);
+    return importStats(this.#access, this.native, this.barrier.native);
   }
 
   /** True once disconnect() succeeded (or the controller was released). */

@@ -206,6 +206,12 @@ export interface NativeImportAccess {
   put(offset: number, source: ArrayBufferView): void;
   get(offset: number, target: ArrayBufferView): void;
   /**
+   * The connection's transfer counters, also after disconnect:
+   * [puts, putBytes, gets, getBytes, then (code, count) pairs of failed
+   * transfers]. Counted in the addon so that a transfer pays no JavaScript.
+   */
+  counters(): number[];
+  /**
    * rsm_memseg_import_putv / getv. Each entry names local memory (a
    * NativeLocalMemory, sent as RSM_HANDLE_TYPE, or a view, sent as
    * RSM_VA_TYPE with its own address) and must lie inside it (RangeError);
