@@ -62,7 +62,11 @@ export interface TraceContext {
   readonly controller: string;
   /** The exporting node: the one connected to, for an import; this node, for an export. */
   readonly node: number;
-  /** The segment id; undefined for an export not (yet) published. */
+  /**
+   * The segment id. For publish, the id asked for (0: automatic) until
+   * asyncEnd, when it is the one assigned; undefined for an export that is
+   * not published.
+   */
   segmentId: number | undefined;
   /** Controller.connect() only: the permission asked for. */
   readonly permission?: number;
@@ -74,14 +78,17 @@ export interface TraceContext {
 
 /** The message of {@link EventChannels.BARRIER_FAILURE}. */
 export interface BarrierFailureMessage {
+  /** The name of the controller the import was connected through. */
   readonly controller: string;
   /** The node of the imported segment. */
   readonly node: number;
+  /** The id of the imported segment. */
   readonly segmentId: number;
   /** Which barrier call failed. */
   readonly operation: 'open' | 'close';
   /** The RSMERR_* code (RSMERR_BARRIER_FAILURE, RSMERR_CONN_ABORTED, ...). */
   readonly code: string;
+  /** The error the call then throws. */
   readonly error: RsmError;
 }
 
