@@ -72,7 +72,7 @@ export class ExportSegment {
     this.native = check.nativeHandle(native, binding.NativeExportSegment, 'ExportSegment');
     this.controller = controller;
     this.size = native.size;
-    originExport(native, controller.name, () => native.segmentId);
+    originExport(native, controller.name, () => native.segmentId ?? countersOf(native).lastSegmentId);
   }
 
   /** The exported memory. Writes here are what importers read. Empty after destroy(). */
@@ -120,7 +120,9 @@ export class ExportSegment {
     const acl = accessListArray(opts.accessList, 'options.accessList');
     const site = ExportSegment.prototype.publish;
     const publishing = tracePublish(this.native, requested, () => tracedAt(site, this.native.publish(requested, acl))).then((id) => {
-      countersOf(this.native).publishes++;
+      const counters = countersOf(this.native);
+      counters.publishes++;
+      counters.lastSegmentId = id;
       return id;
     });
     this.#publishing = publishing;

@@ -90,6 +90,8 @@ export class Counters {
   unpublishes = 0;
   republishes = 0;
   rebinds = 0;
+  /** An export's last published id, which traces of unpublish and destroy still name. */
+  lastSegmentId: number | undefined;
 }
 
 const byHandle = new WeakMap<object, Counters>();

@@ -64,8 +64,8 @@ export interface TraceContext {
   readonly node: number;
   /**
    * The segment id. For publish, the id asked for (0: automatic) until
-   * asyncEnd, when it is the one assigned; undefined for an export that is
-   * not published.
+   * asyncEnd, when it is the one assigned. An export that was unpublished
+   * is named by the last id it had; one never published, by undefined.
    */
   segmentId: number | undefined;
   /** Controller.connect() only: the permission asked for. */
