@@ -12,10 +12,10 @@ import type { ViewClass } from './memory-views';
 import type { NativeExportSegment } from './native';
 import { invalidThis, isObject } from './receiver';
 import { signalIterator, waitForSignal } from './signals';
+import type { SignalIteratorOptions, WaitOptions } from './signals';
 import { countersOf, exportStats } from './stats';
 import type { ExportStats } from './stats';
 import { originExport, traceChannels, tracePublish, traceSync } from './tracing';
-import type { SignalIteratorOptions, WaitOptions } from './signals';
 import * as check from './validate';
 
 /** One access-list entry: a node and the octal permission it gets (e.g. 0o600). */
