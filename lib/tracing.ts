@@ -76,7 +76,7 @@ export interface TraceContext {
   error?: unknown;
 }
 
-/** The message of {@link EventChannels.BARRIER_FAILURE}. */
+/** The message of `EventChannels.BARRIER_FAILURE`. */
 export interface BarrierFailureMessage {
   /** The name of the controller the import was connected through. */
   readonly controller: string;
@@ -183,7 +183,7 @@ export function traceWait(handle: object, run: () => Promise<void>): Promise<voi
 
 /**
  * @internal A barrier open or close of `barrier`: counted, and a failure
- * published on {@link EventChannels.BARRIER_FAILURE} before it is thrown.
+ * published on `EventChannels.BARRIER_FAILURE` before it is thrown.
  */
 export function barrierCall(barrier: object, operation: 'open' | 'close', run: () => void): void {
   const counters = countersOf(barrier);
