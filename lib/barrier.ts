@@ -5,6 +5,9 @@
 import { binding } from './binding';
 import type { NativeBarrier } from './native';
 import { invalidThis, isObject } from './receiver';
+import { barrierStats } from './stats';
+import type { BarrierStats } from './stats';
+import { barrierCall } from './tracing';
 import { nativeHandle } from './validate';
 
 /**
@@ -35,7 +38,7 @@ export class Barrier {
   /** rsm_memseg_import_open_barrier. */
   open(): void {
     Barrier.#own(this);
-    this.native.open();
+    barrierCall(this.native, 'open', () => this.native.open());
   }
 
   /** rsm_memseg_import_order_barrier: earlier writes complete before later ones. */
@@ -47,13 +50,19 @@ export class Barrier {
   /** rsm_memseg_import_close_barrier: throws RSMERR_CONN_ABORTED if the connection was torn down. */
   close(): void {
     Barrier.#own(this);
-    this.native.close();
+    barrierCall(this.native, 'close', () => this.native.close());
   }
 
   /** rsm_memseg_import_destroy_barrier. Idempotent. */
   destroy(): void {
     Barrier.#own(this);
     this.native.destroy();
+  }
+
+  /** Opens, closes and failures of this barrier ({@link BarrierStats}); the last values once destroyed. */
+  stats(): BarrierStats {
+    Barrier.#own(this);
+    return barrierStats(this.native);
   }
 
   /** True once destroy() ran (or its segment was disconnected). */

@@ -12,6 +12,7 @@ import { ImportSegment } from './import-segment';
 import { LocalMemory } from './local-memory';
 import type { NativeController } from './native';
 import { invalidThis, isObject } from './receiver';
+import { traceConnect } from './tracing';
 import * as check from './validate';
 
 /** rsmapi_controller_attr_t. */
@@ -129,8 +130,11 @@ export class Controller {
     check.uint32(segmentId, 'segmentId');
     const opts = check.object<ConnectOptions>(options, 'options');
     const permission = opts.permission === undefined ? Permission.RDWR : check.uint32(opts.permission, 'options.permission');
-    const native = await tracedAt(Controller.prototype.connect, this.native.connect(node, segmentId, permission));
-    return new ImportSegment(native, this, node, segmentId, permission as Permission);
+    const site = Controller.prototype.connect;
+    return traceConnect(this.name, node, segmentId, permission, async () => {
+      const native = await tracedAt(site, this.native.connect(node, segmentId, permission));
+      return new ImportSegment(native, this, node, segmentId, permission as Permission);
+    });
   }
 
   /**

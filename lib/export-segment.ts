@@ -13,6 +13,9 @@ import type { NativeExportSegment } from './native';
 import { invalidThis, isObject } from './receiver';
 import { signalIterator, waitForSignal } from './signals';
 import type { SignalIteratorOptions, WaitOptions } from './signals';
+import { countersOf, exportStats } from './stats';
+import type { ExportStats } from './stats';
+import { originExport, traceChannels, tracePublish, traceSync } from './tracing';
 import * as check from './validate';
 
 /** One access-list entry: a node and the octal permission it gets (e.g. 0o600). */
@@ -77,6 +80,7 @@ export class ExportSegment {
     this.native = check.nativeHandle(native, binding.NativeExportSegment, 'ExportSegment');
     this.controller = controller;
     this.size = native.size;
+    originExport(native, controller.name, () => native.segmentId ?? countersOf(native).lastSegmentId);
   }
 
   /** The exported memory. Writes here are what importers read. Empty after destroy(). */
@@ -122,7 +126,13 @@ export class ExportSegment {
     const opts = check.object<PublishOptions>(options, 'options');
     const requested = opts.segmentId === undefined ? SegmentIds.AUTO : check.uint32(opts.segmentId, 'options.segmentId', 'RSMERR_RESERVED_SEGID');
     const acl = accessListArray(opts.accessList, 'options.accessList');
-    const publishing = tracedAt(ExportSegment.prototype.publish, this.native.publish(requested, acl));
+    const site = ExportSegment.prototype.publish;
+    const publishing = tracePublish(this.native, requested, () => tracedAt(site, this.native.publish(requested, acl))).then((id) => {
+      const counters = countersOf(this.native);
+      counters.publishes++;
+      counters.lastSegmentId = id;
+      return id;
+    });
     this.#publishing = publishing;
     return publishing;
   }
@@ -130,13 +140,16 @@ export class ExportSegment {
   /** rsm_memseg_export_unpublish: new connects fail, existing importers are disconnected. */
   unpublish(): void {
     ExportSegment.#own(this);
-    this.native.unpublish();
+    traceSync(traceChannels.unpublish, this.native, () => this.native.unpublish());
+    countersOf(this.native).unpublishes++;
   }
 
   /** rsm_memseg_export_republish: a new access list for later connects; existing importers keep theirs. */
   republish(accessList: readonly AccessEntry[]): void {
     ExportSegment.#own(this);
-    this.native.republish(accessListArray(accessList, 'accessList'));
+    const list = accessListArray(accessList, 'accessList');
+    traceSync(traceChannels.republish, this.native, () => this.native.republish(list));
+    countersOf(this.native).republishes++;
   }
 
   /**
@@ -151,7 +164,8 @@ export class ExportSegment {
    */
   rebind(): void {
     ExportSegment.#own(this);
-    this.native.rebind();
+    traceSync(traceChannels.rebind, this.native, () => this.native.rebind());
+    countersOf(this.native).rebinds++;
   }
 
   /**
@@ -161,7 +175,19 @@ export class ExportSegment {
    */
   destroy(): void {
     ExportSegment.#own(this);
-    this.native.destroy();
+    if (this.native.destroyed) return this.native.destroy();
+    traceSync(traceChannels.destroy, this.native, () => this.native.destroy());
+  }
+
+  /**
+   * This segment's counters ({@link ExportStats}): publishes, unpublishes,
+   * republishes, rebinds, signals posted and consumed. Transfers are counted
+   * by the importers (ImportSegment.stats()); an exporter's own memory is
+   * plain memory. A destroyed segment keeps answering with its last values.
+   */
+  stats(): ExportStats {
+    ExportSegment.#own(this);
+    return exportStats(this.native);
   }
 
   /** True once destroy() ran (or the controller was released). */
@@ -174,6 +200,7 @@ export class ExportSegment {
   signal(): void {
     ExportSegment.#own(this);
     this.native.signal();
+    countersOf(this.native).signalsPosted++;
   }
 
   /** Lets a pending or later wait for a signal keep the process alive (the default), as net.Socket#ref. */

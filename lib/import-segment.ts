@@ -18,6 +18,9 @@ import { invalidThis, isObject } from './receiver';
 import { withScatterGather } from './scatter-gather';
 import type { IoEntry, ScatterGatherOptions } from './scatter-gather';
 import { signalIterator, waitForSignal } from './signals';
+import { countersOf, countInto, importStats } from './stats';
+import type { ImportStats } from './stats';
+import { originImport, traceChannels, traceSync } from './tracing';
 import type { SignalIteratorOptions, WaitOptions } from './signals';
 import { ImportLifecycle } from './segment-lifecycle';
 import type { ImportState, ProbeOptions } from './segment-lifecycle';
@@ -111,6 +114,7 @@ export class ImportSegment {
     this.#access = this.#life.guard(native.access());
     this.#auto = AutoMapping.for(native, permission);
     this.barrier = this.#life.barrier(native.initBarrier(BarrierType.SEGMENT));
+    originImport(native, this.barrier.native, controller.name, node, segmentId);
   }
 
   /** rsm_memseg_import_put: writes all of `data` at segment `offset`. */
@@ -311,6 +315,8 @@ export class ImportSegment {
     }
     const mapping = new Mapping(native);
     this.#mapping = mapping;
+    countInto(mapping.native, this.native);
+    countersOf(this.native).maps++;
     return mapping;
   }
 
@@ -364,6 +370,7 @@ export class ImportSegment {
     } catch (e) {
       throw this.#life.saw(e);
     }
+    countersOf(this.native).signalsPosted++;
   }
 
   /** Lets a pending or later wait for a signal keep the process alive (the default), as net.Socket#ref. */
@@ -426,8 +433,11 @@ export class ImportSegment {
    */
   disconnect(): void {
     ImportSegment.#own(this);
-    if (!this.native.disconnected) this.#auto?.drop();
-    this.native.disconnect();
+    if (this.native.disconnected) return this.native.disconnect();
+    traceSync(traceChannels.disconnect, this.native, () => {
+      this.#auto?.drop();
+      this.native.disconnect();
+    });
     this.#life.stopProbe();
   }
 
@@ -509,6 +519,19 @@ export class ImportSegment {
     ImportSegment.#own(this);
     this.#life.stopProbe();
     return this;
+  }
+
+  /**
+   * This connection's counters ({@link ImportStats}): transfers and bytes
+   * each way, failed transfers by RSMERR code, barrier opens, closes and
+   * failures, signals posted and consumed, maps and unmaps. Counted from
+   * connect; a disconnected segment keeps answering with its last values.
+   * Traffic through a Mapping's views is plain memory access and is not
+   * counted.
+   */
+  stats(): ImportStats {
+    ImportSegment.#own(this);
+    return importStats(this.#access, this.native, this.barrier.native);
   }
 
   /** True once disconnect() succeeded (or the controller was released). */

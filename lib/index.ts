@@ -28,3 +28,6 @@ export { Channel, openChannel } from './channel';
 export type { ChannelOptions, ChannelStats, ChannelWaitOptions } from './channel';
 export { waitUntil } from './wait-until';
 export type { Comparison, IntegerArray, SignalSource, WaitUntilOptions } from './wait-until';
+export type { BarrierStats, ExportStats, ImportStats } from './stats';
+export { EventChannels, TraceChannels } from './tracing';
+export type { BarrierFailureMessage, TraceContext } from './tracing';

@@ -9,6 +9,7 @@ import { bytesOver, viewOver } from './memory-views';
 import type { ViewClass } from './memory-views';
 import type { NativeMapping } from './native';
 import { invalidThis, isObject } from './receiver';
+import { countersOf } from './stats';
 import * as check from './validate';
 
 /**
@@ -81,7 +82,9 @@ export class Mapping {
   /** rsm_memseg_import_unmap; views are emptied first. Idempotent. */
   unmap(): void {
     Mapping.#own(this);
+    const mapped = !this.native.unmapped;
     this.native.unmap();
+    if (mapped) countersOf(this.native).unmaps++;
   }
 
   /** True once unmap() ran (or its segment went away). */

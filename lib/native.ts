@@ -206,6 +206,12 @@ export interface NativeImportAccess {
   put(offset: number, source: ArrayBufferView): void;
   get(offset: number, target: ArrayBufferView): void;
   /**
+   * The connection's transfer counters, also after disconnect:
+   * [puts, putBytes, gets, getBytes, then (code, count) pairs of failed
+   * transfers]. Counted in the addon so that a transfer pays no JavaScript.
+   */
+  counters(): number[];
+  /**
    * rsm_memseg_import_putv / getv of `count` entries, given flat so that no
    * entry is read property by property: row i of `table` is
    * `table[4i .. 4i+3]` = (index into `locals`, local offset, remote offset,

@@ -127,7 +127,7 @@ export class ImportLifecycle {
    * error. Fixed arities, so no arguments object is made per call.
    */
   guard(access: NativeImportAccess): NativeImportAccess {
-    const { load8, load16, load32, load64, store8, store16, store32, store64, putN, getN, put, get, putv, getv } = access;
+    const { load8, load16, load32, load64, store8, store16, store32, store64, putN, getN, put, get, putv, getv, counters } = access;
     const saw = (e: unknown): unknown => this.saw(e);
     return {
       load8: (o) => { try { return load8(o); } catch (e) { throw saw(e); } },
@@ -144,6 +144,7 @@ export class ImportLifecycle {
       get: (o, t) => { try { get(o, t); } catch (e) { throw saw(e); } },
       putv: (n, t, l, f) => { try { return putv(n, t, l, f); } catch (e) { throw saw(e); } },
       getv: (n, t, l, f) => { try { return getv(n, t, l, f); } catch (e) { throw saw(e); } },
+      counters,
     };
   }
 

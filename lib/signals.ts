@@ -5,8 +5,11 @@
 
 import { binding } from './binding';
 import { atCallSite, callSite } from './call-site';
+import type { CallSite } from './call-site';
 import { codedError } from './errors';
 import type { NativeSignalling } from './native';
+import { countersOf } from './stats';
+import { traceWait } from './tracing';
 import * as check from './validate';
 
 /** Options of waitForSignal(). */
@@ -73,8 +76,12 @@ function aborted(signal: AbortSignal): AbortError {
 }
 
 /** @internal waitForSignal() of both segment kinds. */
-export async function waitForSignal(native: NativeSignalling, options?: WaitOptions): Promise<void> {
+export function waitForSignal(native: NativeSignalling, options?: WaitOptions): Promise<void> {
   const site = callSite(waitForSignal);
+  return traceWait(native, () => waitOnce(native, site, options));
+}
+
+async function waitOnce(native: NativeSignalling, site: CallSite, options?: WaitOptions): Promise<void> {
   const opts = check.object<WaitOptions>(options, 'options');
   const timeout = timeoutMs(opts.timeout);
   const signal = abortSignal(opts.signal, 'options.signal');
@@ -85,6 +92,7 @@ export async function waitForSignal(native: NativeSignalling, options?: WaitOpti
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await native.waitSignal(timeout);
+    countersOf(native).signalsConsumed++;
   } catch (e) {
     const cancelled = signal !== undefined && (e as { code?: unknown }).code === 'ERR_RSM_CANCELLED';
     throw atCallSite(cancelled ? aborted(signal) : e, site);

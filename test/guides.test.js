@@ -27,13 +27,13 @@ describe('documentation site', function () {
       const site = JSON.parse(fs.readFileSync(json, 'utf8'));
       assert.deepEqual(
         site.documents.map((d) => d.name),
-        ['Getting started', 'The simulator', 'Testing a cluster app in CI', 'Fault injection', 'semantics'],
+        ['Getting started', 'The simulator', 'Testing a cluster app in CI', 'Fault injection', 'Observing a cluster', 'semantics'],
       );
       assert.deepEqual(site.children.map((c) => c.name).sort(), ['index', 'testing']);
       const testing = site.children.find((c) => c.name === 'testing');
       const start = testing.children.find((c) => c.name === 'startCluster');
       assert.match(start.sources[0].url, /\/lib\/testing\.ts#L\d+$/);
-      for (const page of ['Getting_started', 'The_simulator', 'Testing_a_cluster_app_in_CI', 'Fault_injection', 'semantics']) {
+      for (const page of ['Getting_started', 'The_simulator', 'Testing_a_cluster_app_in_CI', 'Fault_injection', 'Observing_a_cluster', 'semantics']) {
         assert.ok(fs.existsSync(path.join(dir, 'html', 'documents', `${page}.html`)), page);
       }
     } finally {

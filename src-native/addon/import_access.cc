@@ -72,6 +72,23 @@ Call Arguments(napi_env env, napi_callback_info cbinfo, napi_value (&argv)[N]) {
   return Call{access, handle};
 }
 
+// The error path of every transfer: counted by code, then thrown. Kept out
+// of line so that the transfer functions stay as small as before counting.
+[[noreturn, gnu::cold, gnu::noinline]] void Fail(napi_env env, const Call& call, int rc, const char* syscall) {
+  call.access->Failed(rc);
+  throw RsmError(Napi::Env(env), rc, syscall);
+}
+
+// counters(): read through the token alone, so it answers after disconnect.
+napi_value CountersOf(napi_env env, napi_callback_info cbinfo) {
+  return Guarded(env, [&]() -> napi_value {
+    napi_value self = nullptr;
+    size_t argc = 0;
+    napi_get_cb_info(env, cbinfo, &argc, nullptr, &self, nullptr);
+    return ImportAccess::Of(env, self)->Counters(env);
+  });
+}
+
 // A safe integer, negative allowed: librsm reports a negative offset
 // (RSMERR_BAD_OFFSET) itself. The common case is decided inline; anything
 // else goes to the shared check for its error.
@@ -139,7 +156,8 @@ napi_value Load(napi_env env, napi_callback_info cbinfo) {
     off_t offset = OffsetArg(env, argv[0]);
     typename W::T element = 0;
     int rc = (call.access->backend()->*W::get)(call.handle, offset, &element, 1);
-    if (rc != RSM_SUCCESS) throw RsmError(Napi::Env(env), rc, W::get_name);
+    if (rc != RSM_SUCCESS) Fail(env, call, rc, W::get_name);
+    call.access->Got(sizeof element);
     napi_value result = nullptr;
     if constexpr (kBits == 64) {
       napi_create_bigint_uint64(env, element, &result);
@@ -159,7 +177,8 @@ napi_value Store(napi_env env, napi_callback_info cbinfo) {
     off_t offset = OffsetArg(env, argv[0]);
     typename W::T element = ValueArg<kBits>(env, argv[1]);
     int rc = (call.access->backend()->*W::put)(call.handle, offset, &element, 1);
-    if (rc != RSM_SUCCESS) throw RsmError(Napi::Env(env), rc, W::put_name);
+    if (rc != RSM_SUCCESS) Fail(env, call, rc, W::put_name);
+    call.access->Put(sizeof element);
     return nullptr;
   });
 }
@@ -227,7 +246,9 @@ napi_value TransferN(napi_env env, napi_callback_info cbinfo) {
         syscall = kPut ? Width<64>::put_name : Width<64>::get_name;
         break;
     }
-    if (rc != RSM_SUCCESS) throw RsmError(Napi::Env(env), rc, syscall);
+    if (rc != RSM_SUCCESS) Fail(env, call, rc, syscall);
+    if (kPut) call.access->Put(view.length);
+    else call.access->Got(view.length);
     return nullptr;
   });
 }
@@ -244,12 +265,27 @@ napi_value TransferBytes(napi_env env, napi_callback_info cbinfo) {
     const rsm::Backend* b = call.access->backend();
     int rc = kPut ? b->rsm_memseg_import_put(call.handle, offset, view.data, view.length)
                   : b->rsm_memseg_import_get(call.handle, offset, view.data, view.length);
-    if (rc != RSM_SUCCESS) throw RsmError(Napi::Env(env), rc, kPut ? "rsm_memseg_import_put" : "rsm_memseg_import_get");
+    if (rc != RSM_SUCCESS) Fail(env, call, rc, kPut ? "rsm_memseg_import_put" : "rsm_memseg_import_get");
+    if (kPut) call.access->Put(view.length);
+    else call.access->Got(view.length);
     return nullptr;
   });
 }
 
 }  // namespace
+
+napi_value ImportAccess::Counters(napi_env env) const {
+  Napi::Env e(env);
+  Napi::Array out = Napi::Array::New(e, 4 + failures_.size() * 2);
+  // Doubles: exact up to 2^53, far beyond what a process moves.
+  uint32_t i = 0;
+  for (uint64_t value : {puts_, put_bytes_, gets_, get_bytes_}) out.Set(i++, static_cast<double>(value));
+  for (const auto& [code, count] : failures_) {
+    out.Set(i++, static_cast<double>(code));
+    out.Set(i++, static_cast<double>(count));
+  }
+  return out;
+}
 
 ImportAccess* ImportAccess::Of(napi_env env, napi_value self) {
   void* data = nullptr;
@@ -269,6 +305,7 @@ napi_value ImportAccess::Functions(napi_env env, const std::shared_ptr<ImportAcc
       {"store8", &Store<8>},     {"store16", &Store<16>},    {"store32", &Store<32>},  {"store64", &Store<64>},
       {"putN", &TransferN<true>}, {"getN", &TransferN<false>}, {"put", &TransferBytes<true>},
       {"get", &TransferBytes<false>}, {"putv", &PutV},            {"getv", &GetV},
+      {"counters", &CountersOf},
   };
   constexpr uint32_t kCount = sizeof kEntries / sizeof kEntries[0];
   Napi::Env e(env);

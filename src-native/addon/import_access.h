@@ -12,6 +12,8 @@
 // disconnect), the argument checks, and every check librsm itself makes.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 
 #include "../abi/rsmapi.h"
@@ -37,6 +39,7 @@ class ImportAccess {
   //   store8/16/32(offset, number)       store64(offset, bigint)
   //   putN/getN(bits, offset, view)      put/get(offset, view)
   //   putv/getv(count, table, locals, flags) -> io_residual_count (scatter_gather.h)
+  //   counters() -> the transfer counters (Counters); works after disconnect
   // Each call makes new functions, bound to a token that holds `self`.
   static napi_value Functions(napi_env env, const std::shared_ptr<ImportAccess>& self);
   // The connection a function was bound to (its `this`); TypeError
@@ -46,9 +49,29 @@ class ImportAccess {
   rsm_memseg_import_handle_t handle() const { return handle_; }
   const rsm::Backend* backend() const { return backend_; }
 
+  // Transfer counters of this connection, read by stats(): plain increments
+  // on the success path (one thread: the environment's), a map only on the
+  // error path. They outlive the disconnect, so stats() still reads them.
+  void Put(uint64_t bytes) {
+    ++puts_;
+    put_bytes_ += bytes;
+  }
+  void Got(uint64_t bytes) {
+    ++gets_;
+    get_bytes_ += bytes;
+  }
+  void Failed(int rc) { ++failures_[rc]; }
+  // [puts, putBytes, gets, getBytes, code, count, code, count, ...]
+  napi_value Counters(napi_env env) const;
+
  private:
   const rsm::Backend* const backend_;
   rsm_memseg_import_handle_t handle_;
+  uint64_t puts_ = 0;
+  uint64_t put_bytes_ = 0;
+  uint64_t gets_ = 0;
+  uint64_t get_bytes_ = 0;
+  std::map<int, uint64_t> failures_;
 };
 
 }  // namespace rsmaddon

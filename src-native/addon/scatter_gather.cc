@@ -75,7 +75,7 @@ napi_value ScatterGather(napi_env raw_env, napi_callback_info cbinfo, bool put) 
     size_t argc = 4;
     napi_value self = nullptr;
     napi_get_cb_info(raw_env, cbinfo, &argc, argv, &self, nullptr);  // missing arguments read as undefined
-    const ImportAccess* access = ImportAccess::Of(raw_env, self);
+    ImportAccess* access = ImportAccess::Of(raw_env, self);
     const uint32_t count = Uint32Value(raw_env, argv[0], "count");
     if (count > kMaxRows) throw ArgRangeError(env, "scatter/gather: too many entries");
     const uint32_t flags = Uint32Value(raw_env, argv[3], "flags");
@@ -152,10 +152,16 @@ napi_value ScatterGather(napi_env raw_env, napi_callback_info cbinfo, bool put) 
     const rsm::Backend* backend = access->backend();
     int rc = put ? backend->rsm_memseg_import_putv(&sg) : backend->rsm_memseg_import_getv(&sg);
     if (rc != RSM_SUCCESS) {
+      access->Failed(rc);
       Napi::Error error = RsmError(env, rc, put ? "rsm_memseg_import_putv" : "rsm_memseg_import_getv");
       error.Set("residualCount", Napi::Number::New(env, static_cast<double>(sg.io_residual_count)));
       throw error;
     }
+    // One transfer per call, of the bytes its entries asked for.
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < count; ++i) bytes += iov[i].transfer_length;
+    if (put) access->Put(bytes);
+    else access->Got(bytes);
     napi_value residual = nullptr;
     napi_create_double(raw_env, static_cast<double>(sg.io_residual_count), &residual);
     return residual;
