@@ -29,7 +29,7 @@ import type { Mapping } from './mapping';
 import { invalidThis, isObject } from './receiver';
 import { AbortError } from './signals';
 import { MAGIC, maxPayload, RECORD_HEADER, recordSize, SKIP, VERSION, Word } from './channel-layout';
-import { describe, integer, UINT32_MAX } from './validate';
+import { abortSignal, describe, integer, nonNegative, object, powerOfTwo, required, UINT32_MAX } from './validate';
 import { bounded, sleepOn, spinUntil } from './wait-until';
 
 /** Options of {@link openChannel}. */
@@ -120,34 +120,11 @@ function peerLost(peer: number, cause: unknown): Error {
   return coded(new Error(`lost the channel's peer, node ${peer} (its process died or the connection was torn down${why})`), 'ERR_RSM_CHANNEL_PEER_LOST', cause);
 }
 
-function integerOption(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw coded(new TypeError(`${name} must be an integer, got ${typeof value}`), 'ERR_INVALID_ARG_TYPE');
-  }
-  if (value < min || value > max) throw coded(new RangeError(`${name} must be from ${min} to ${max}, got ${value}`), 'ERR_OUT_OF_RANGE');
-  return value;
-}
-
-function numberOption(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-    throw coded(new RangeError(`${name} must be a finite number >= 0, got ${String(value)}`), 'ERR_OUT_OF_RANGE');
-  }
-  return value;
-}
-
-function abortOption(value: unknown, name: string): AbortSignal | undefined {
-  if (value === undefined) return undefined;
-  if (!(value instanceof AbortSignal)) throw coded(new TypeError(`${name} must be an AbortSignal`), 'ERR_INVALID_ARG_TYPE');
-  return value;
-}
-
 function waitOptions(options: ChannelWaitOptions | undefined): { signal: AbortSignal | undefined; deadline: number } {
   if (options === undefined) return { signal: undefined, deadline: Infinity };
-  if (options === null || typeof options !== 'object') throw coded(new TypeError('options must be an object'), 'ERR_INVALID_ARG_TYPE');
-  const timeout = options.timeout === undefined ? undefined : numberOption(options.timeout, 'options.timeout', 0);
-  return { signal: abortOption(options.signal, 'options.signal'), deadline: timeout === undefined ? Infinity : performance.now() + timeout };
+  const o = object<ChannelWaitOptions>(options, 'options');
+  const timeout = o.timeout === undefined ? undefined : nonNegative(o.timeout, 'options.timeout');
+  return { signal: abortSignal(o.signal, 'options.signal'), deadline: timeout === undefined ? Infinity : performance.now() + timeout };
 }
 
 /** The bytes of any ArrayBufferView, as a Uint8Array over the same memory. */
@@ -981,18 +958,19 @@ export async function openChannel(controller: Controller, options: ChannelOption
   if (controller === null || typeof controller !== 'object' || typeof controller.createExport !== 'function') {
     throw coded(new TypeError('controller must be a Controller (getController())'), 'ERR_INVALID_ARG_TYPE');
   }
-  if (options === null || typeof options !== 'object') throw coded(new TypeError('options must be an object { peer, segmentId }'), 'ERR_INVALID_ARG_TYPE');
-  const peer = integerOption(options.peer, 'options.peer', 0, 64, -1);
-  if (peer < 0) throw coded(new TypeError('options.peer is required'), 'ERR_INVALID_ARG_TYPE');
-  const segmentId = integerOption(options.segmentId, 'options.segmentId', 1, 0xffffffff, -1);
-  if (segmentId < 0) throw coded(new TypeError('options.segmentId is required'), 'ERR_INVALID_ARG_TYPE');
-  const capacity = integerOption(options.capacity, 'options.capacity', 4096, 2 ** 30, DEFAULT_CAPACITY);
-  if ((capacity & (capacity - 1)) !== 0) throw coded(new RangeError(`options.capacity must be a power of two, got ${capacity}`), 'ERR_OUT_OF_RANGE');
-  const timeout = numberOption(options.timeout, 'options.timeout', 30000);
-  const spin = numberOption(options.spin, 'options.spin', 20);
-  const checkMs = Math.max(1, numberOption(options.peerCheckInterval, 'options.peerCheckInterval', 100));
-  const permission = integerOption(options.permission, 'options.permission', 0, 0o666, 0o600);
-  const signal = abortOption(options.signal, 'options.signal');
+  if (options === null || typeof options !== 'object') {
+    throw codedError(new TypeError(`options must be an object { peer, segmentId }, got ${describe(options)}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  // Each option read once: a getter runs once, and what is checked is what is used.
+  const o: ChannelOptions = { ...options };
+  const peer = integer(required(o.peer, 'options.peer'), 'options.peer', 0, 64);
+  const segmentId = integer(required(o.segmentId, 'options.segmentId'), 'options.segmentId', 1, UINT32_MAX);
+  const capacity = o.capacity === undefined ? DEFAULT_CAPACITY : powerOfTwo(o.capacity, 'options.capacity', 4096, 2 ** 30);
+  const timeout = o.timeout === undefined ? 30000 : nonNegative(o.timeout, 'options.timeout');
+  const spin = o.spin === undefined ? 20 : nonNegative(o.spin, 'options.spin');
+  const checkMs = Math.max(1, o.peerCheckInterval === undefined ? 100 : nonNegative(o.peerCheckInterval, 'options.peerCheckInterval'));
+  const permission = o.permission === undefined ? 0o600 : integer(o.permission, 'options.permission', 0, 0o666);
+  const signal = abortSignal(o.signal, 'options.signal');
   if (signal?.aborted) throw new AbortError('opening the channel was aborted', { cause: signal.reason });
   const deadline = performance.now() + timeout;
 
