@@ -201,6 +201,8 @@ export class Channel {
   #confirmed = 0;
   /** Single words (FIN, HELLO) stored since the last good close: [word, value] pairs. */
   #words: number[] = [];
+  /** A store under the open barrier threw: the next close writes everything again whatever it reports. */
+  #rewriteDue = false;
   #sendQueue: Promise<void> = Promise.resolve();
   #queued = 0;
   // Receiving from this side's ring.
@@ -559,12 +561,13 @@ export class Channel {
         this.#lost(e);
         return false;
       }
-      // The close that follows reports it too, and writes everything again.
+      // Some of the batch or its HEAD may not be stored: the close that follows writes everything again.
+      this.#rewriteDue = true;
     }
     this.#head = head;
     this.#published = head;
     this.#stats.batches++;
-    if (++this.#unconfirmed >= CONFIRM_EVERY) return this.#confirm();
+    if (++this.#unconfirmed >= CONFIRM_EVERY || this.#rewriteDue) return this.#confirm();
     this.#scheduleFlush();
     this.#answerSleepers();
     return true;
@@ -630,7 +633,18 @@ export class Channel {
   #confirm(): boolean {
     if (!this.#barrierOpen) return this.#state !== 'failed';
     const imp = this.#imp;
-    for (let attempt = 0; ; attempt++) {
+    let first = 0;
+    if (this.#rewriteDue) {
+      this.#rewriteDue = false;
+      try {
+        imp.barrier.close();
+      } catch {
+        // Whatever it reports, everything is written again below.
+      }
+      this.#stats.resends++;
+      first = 1;
+    }
+    for (let attempt = first; ; attempt++) {
       try {
         if (attempt > 0) {
           imp.barrier.open();
@@ -831,6 +845,7 @@ export class Channel {
         this.#lost(e);
         return false;
       }
+      this.#rewriteDue = true;
     }
     if (this.#confirm()) return true;
     return false;
