@@ -884,8 +884,13 @@ export class Channel {
     if (this.#state !== 'open') return;
     this.#state = 'failed';
     this.#error = e;
-    this.#teardown();
-    this.#settle.reject(e);
+    // Released at the next turn of the event loop, not at once: a view that
+    // receive() resolved with in this turn stays readable until its caller
+    // has run. Nothing else touches the segments once the state is 'failed'.
+    setImmediate(() => {
+      this.#teardown();
+      this.#settle.reject(e);
+    });
   }
 
   /** Everything the peer sent before closing was received: release this side. */
