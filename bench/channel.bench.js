@@ -7,7 +7,10 @@
 //   - bandwidth at 1 MiB: Channel against one memcpy of the same size
 //     (TypedArray.set between two buffers in one process);
 //   - one-way latency (ping-pong / 2): Channel spinning and sleeping, the
-//     Unix socket, child_process IPC.
+//     Unix socket, child_process IPC;
+//   - everywhere, the floor: the channel's ring in C over the same shared
+//     memory (bench/c/channel_ring.c), and at 64 B the Channel drained with
+//     receiveBatch.
 // A row's time is per message (one way) or per one-way trip; the note gives
 // messages/s. Environment: BENCH_SCALE (default 1) scales message counts;
 // BENCH_PARTS=messages,bandwidth,latency picks parts (default all).
@@ -17,7 +20,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
-const { ROOT, clusterDir, report, stats: median } = require('./support/common');
+const { ROOT, buildC, clusterDir, report, runC, stats: median } = require('./support/common');
 const SCALE = Number(process.env.BENCH_SCALE || 1);
 const RUNS = 5;
 const SIZES = [64, 1024, 65536];
@@ -72,6 +75,26 @@ async function channelSink(size, n) {
     bytes += m.length;
     i++;
   }
+  const us = Number(process.hrtime.bigint() - t0) / 1000 / Math.max(1, n - 1);
+  if (bytes !== size * n) throw new Error(`received ${bytes} bytes, expected ${size * n}`);
+  await ch.send(new Uint8Array(1));
+  await ch.close();
+  ctl.release();
+  return us;
+}
+
+/** channelSink, draining with receiveBatch: one Promise per batch. */
+async function channelBatchSink(size, n) {
+  const { ctl, ch } = await openEnd(1, 2, 50);
+  let t0 = 0n;
+  let bytes = 0;
+  let i = 0;
+  const onMessage = (m) => {
+    if (i === 0) t0 = process.hrtime.bigint();
+    bytes += m.length;
+    i++;
+  };
+  while (i < n) await ch.receiveBatch(onMessage, { max: n - i });
   const us = Number(process.hrtime.bigint() - t0) / 1000 / Math.max(1, n - 1);
   if (bytes !== size * n) throw new Error(`received ${bytes} bytes, expected ${size * n}`);
   await ch.send(new Uint8Array(1));
@@ -268,6 +291,18 @@ function memcpyUs(size) {
   return median(xs);
 }
 
+let ringProgram;
+/** The C ring (bench/c/channel_ring.c) run with `args`: { median, p99 } µs, or undefined when it cannot be built. */
+function cRing(args) {
+  if (ringProgram === undefined) {
+    ringProgram = buildC('channel_ring');
+    if (ringProgram) process.once('exit', () => ringProgram.dispose());
+  }
+  if (!ringProgram) return undefined;
+  const [r] = runC(ringProgram.exe, args);
+  return r && { median: r.median_us, p99: r.p99_us };
+}
+
 const PARTS = (process.env.BENCH_PARTS || 'messages,bandwidth,latency').split(',');
 
 async function main() {
@@ -276,6 +311,12 @@ async function main() {
     const bench = `channel messages one way, ${size >= 1024 ? `${size / 1024} KiB` : `${size} B`}`;
     const ch = await repeat(() => channelPair(['channel-sink', String(size), String(n)], ['channel-source', String(size), String(n)]));
     report(bench, 'rsmapi Channel', ch, rate(ch.median));
+    if (size === 64) {
+      const batch = await repeat(() => channelPair(['channel-sink-batch', String(size), String(n)], ['channel-source', String(size), String(n)]));
+      report(bench, 'rsmapi Channel, receiveBatch', batch, rate(batch.median));
+    }
+    const floor = cRing(['messages', String(size), String(n), String(RUNS)]);
+    if (floor) report(bench, 'C ring (floor)', floor, rate(floor.median));
     const un = Math.min(n, Math.round(200_000 * SCALE));
     const one = await repeat(() => { const p = sockPath(); return pair(['unix-sink', p, String(size), String(un)], ['unix-source', p, String(size), String(un), '0']); });
     report(bench, 'Unix socket, one write each', one, rate(one.median));
@@ -296,6 +337,8 @@ async function bandwidth() {
   const bw = await repeat(() => channelPair(['channel-sink', String(MiB), String(n)], ['channel-source', String(MiB), String(n)]));
   report('channel bandwidth, 1 MiB messages', 'rsmapi Channel', bw, 'per message, one way', MiB);
   report('channel bandwidth, 1 MiB messages', 'memcpy (TypedArray.set)', memcpyUs(MiB), 'one copy in one process', MiB);
+  const floor = cRing(['messages', String(MiB), String(n), String(RUNS)]);
+  if (floor) report('channel bandwidth, 1 MiB messages', 'C ring (floor)', floor, 'the same ring in C, same shared memory', MiB);
 }
 
 async function latency() {
@@ -304,6 +347,8 @@ async function latency() {
   report(lat, 'rsmapi Channel, spinning', spinning, 'both sides spin on their own memory');
   const sleeping = await repeat(() => channelPair(['channel-pong', '0'], ['channel-ping', String(Math.round(ROUNDS / 4)), '0']));
   report(lat, 'rsmapi Channel, sleeping', sleeping, 'no spin: every message wakes the other side by a signal');
+  const floor = cRing(['latency', String(ROUNDS)]);
+  if (floor) report(lat, 'C ring (floor)', floor, 'both sides spin, in C');
   const unix = await repeat(() => { const p = sockPath(); return pair(['unix-pong', p], ['unix-ping', p, String(Math.round(ROUNDS / 4))]); });
   report(lat, 'Unix socket', unix, 'net, setNoDelay');
   const ipc = await repeat(() => ipcPing(Math.round(ROUNDS / 4)));
@@ -314,6 +359,7 @@ const [role, ...args] = process.argv.slice(2);
 const roles = {
   'channel-source': () => channelSource(Number(args[0]), Number(args[1])),
   'channel-sink': () => channelSink(Number(args[0]), Number(args[1])),
+  'channel-sink-batch': () => channelBatchSink(Number(args[0]), Number(args[1])),
   'channel-ping': () => channelPing(Number(args[0]), Number(args[1])),
   'channel-pong': () => channelPong(Number(args[0])),
   'unix-sink': () => unixSink(args[0], Number(args[1]), Number(args[2])),

@@ -3,11 +3,14 @@
 //
 // Each node exports its receive side (channel-layout.ts) and maps the peer's.
 // A sender copies records into a local mirror of the peer's ring and, once
-// per batch, copies the batch through the mapping, orders it before the HEAD
-// that publishes it, and closes the barrier: a close that reports a failure
-// makes it write the same batch at the same place again (the mirror still
-// holds it), so nothing is lost and nothing appears twice; the receiver's
-// sequence numbers catch anything that would. Each side polls only its own
+// per batch, copies the batch through the mapping and orders it before the
+// HEAD that publishes it. The barrier stays open across batches and is
+// closed off the message path: every CONFIRM_EVERY stores, before this side
+// sleeps, at the next turn of the event loop, at flush() and close(). A close
+// that reports a failure makes it write everything since the last good close
+// at the same place again (the mirror still holds it), so nothing is lost and
+// nothing appears twice; the receiver's sequence numbers catch anything that
+// would. Each side polls only its own
 // memory: the peer stores HEAD, its consumption (PEER_TAIL) and its sleep
 // announcements there. A side that runs dry spins a while, then bumps its
 // sleep counter in the other's memory, looks once more and sleeps on its own
@@ -19,13 +22,14 @@
 import { pageSize } from './backend';
 import { BarrierMode } from './constants';
 import type { Controller } from './controller';
-import { RsmError } from './errors';
+import { codedError, RsmError } from './errors';
 import type { ExportSegment } from './export-segment';
 import type { ImportSegment } from './import-segment';
 import type { Mapping } from './mapping';
 import { invalidThis, isObject } from './receiver';
 import { AbortError } from './signals';
 import { MAGIC, maxPayload, RECORD_HEADER, recordSize, SKIP, VERSION, Word } from './channel-layout';
+import { abortSignal, describe, integer, nonNegative, object, powerOfTwo, required, UINT32_MAX } from './validate';
 import { bounded, sleepOn, spinUntil } from './wait-until';
 
 /** Options of {@link openChannel}. */
@@ -60,6 +64,12 @@ export interface ChannelWaitOptions {
   timeout?: number;
 }
 
+/** Options of {@link Channel.receiveBatch}. */
+export interface ChannelBatchOptions extends ChannelWaitOptions {
+  /** The most messages one call hands out (default: all that have arrived). */
+  max?: number;
+}
+
 /** Counters of a channel, for tests and tuning. */
 export interface ChannelStats {
   /** Messages accepted by send()/trySend(). */
@@ -86,6 +96,12 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const RETRYABLE = new Set(['RSMERR_BARRIER_FAILURE', 'RSMERR_BARRIER_OPEN_FAILED']);
 /** Barrier failures in a row before the channel gives up on the peer. */
 const MAX_RESENDS = 1000;
+/**
+ * Stores into the peer's memory between two barrier closes, at most: bounds
+ * how long a failure goes unnoticed (and what a close that reports one makes
+ * this side write again) while the event loop is too busy to close sooner.
+ */
+const CONFIRM_EVERY = 16;
 /** Messages from this size on go straight into the peer's ring, published at once (one copy, no mirror). */
 const DIRECT_BYTES = 8192;
 const DEFAULT_CAPACITY = 256 * 1024;
@@ -104,34 +120,11 @@ function peerLost(peer: number, cause: unknown): Error {
   return coded(new Error(`lost the channel's peer, node ${peer} (its process died or the connection was torn down${why})`), 'ERR_RSM_CHANNEL_PEER_LOST', cause);
 }
 
-function integerOption(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw coded(new TypeError(`${name} must be an integer, got ${typeof value}`), 'ERR_INVALID_ARG_TYPE');
-  }
-  if (value < min || value > max) throw coded(new RangeError(`${name} must be from ${min} to ${max}, got ${value}`), 'ERR_OUT_OF_RANGE');
-  return value;
-}
-
-function numberOption(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-    throw coded(new RangeError(`${name} must be a finite number >= 0, got ${String(value)}`), 'ERR_OUT_OF_RANGE');
-  }
-  return value;
-}
-
-function abortOption(value: unknown, name: string): AbortSignal | undefined {
-  if (value === undefined) return undefined;
-  if (!(value instanceof AbortSignal)) throw coded(new TypeError(`${name} must be an AbortSignal`), 'ERR_INVALID_ARG_TYPE');
-  return value;
-}
-
 function waitOptions(options: ChannelWaitOptions | undefined): { signal: AbortSignal | undefined; deadline: number } {
   if (options === undefined) return { signal: undefined, deadline: Infinity };
-  if (options === null || typeof options !== 'object') throw coded(new TypeError('options must be an object'), 'ERR_INVALID_ARG_TYPE');
-  const timeout = options.timeout === undefined ? undefined : numberOption(options.timeout, 'options.timeout', 0);
-  return { signal: abortOption(options.signal, 'options.signal'), deadline: timeout === undefined ? Infinity : performance.now() + timeout };
+  const o = object<ChannelWaitOptions>(options, 'options');
+  const timeout = o.timeout === undefined ? undefined : nonNegative(o.timeout, 'options.timeout');
+  return { signal: abortSignal(o.signal, 'options.signal'), deadline: timeout === undefined ? Infinity : performance.now() + timeout };
 }
 
 /** The bytes of any ArrayBufferView, as a Uint8Array over the same memory. */
@@ -200,6 +193,16 @@ export class Channel {
   #peerTail = 0;
   #seq = 1;
   #flushScheduled = false;
+  // The barrier over stores into the peer's memory: open since the first store after the last close.
+  #barrierOpen = false;
+  /** Stores made since the last good close (they may need making again). */
+  #unconfirmed = 0;
+  /** HEAD as of the last good close: the mirror from here to `published` is written again if a close fails. */
+  #confirmed = 0;
+  /** Single words (FIN, HELLO) stored since the last good close: [word, value] pairs. */
+  #words: number[] = [];
+  /** A store under the open barrier threw: the next close writes everything again whatever it reports. */
+  #rewriteDue = false;
   #sendQueue: Promise<void> = Promise.resolve();
   #queued = 0;
   // Receiving from this side's ring.
@@ -318,7 +321,10 @@ export class Channel {
   /** Publishes the messages queued so far now, rather than with the next batch. */
   flush(): void {
     Channel.#own(this);
-    if (this.#state === 'open') this.#flush();
+    if (this.#state === 'open') {
+      this.#flush();
+      this.#confirm();
+    }
   }
 
   /**
@@ -349,6 +355,39 @@ export class Channel {
     for (;;) {
       const message = this.tryReceive();
       if (message !== undefined) return message;
+      await this.#sleepUntil(() => this.#state !== 'open' || this.#finSeen() || this.#available() > 0, 'recv', signal, deadline);
+    }
+  }
+
+  /**
+   * Waits until at least one message has arrived, then hands every message
+   * that has (up to `options.max`) to `onMessage`, in order, and resolves
+   * with how many it handed out; 0 means the end (the peer closed and
+   * everything it sent was received, or this side closed). Each view points
+   * into this side's ring (no copy) and is valid only until `onMessage`
+   * returns: copy what must outlive the call. One Promise per batch instead
+   * of one per message. A message passed to an `onMessage` that throws
+   * counts as received; the error rejects the call. Closing the channel
+   * from `onMessage` stops the batch after that message.
+   * @throws {TypeError} code ERR_INVALID_ARG_TYPE when `onMessage` is not a function.
+   * @throws {RangeError} code ERR_OUT_OF_RANGE when `options.max` is not an integer from 1 to 2^32 - 1.
+   */
+  async receiveBatch(onMessage: (message: Uint8Array) => void, options?: ChannelBatchOptions): Promise<number> {
+    Channel.#own(this);
+    if (typeof onMessage !== 'function') throw codedError(new TypeError(`onMessage must be a function, got ${describe(onMessage)}`), 'ERR_INVALID_ARG_TYPE');
+    const max = options?.max === undefined ? Infinity : integer(options.max, 'options.max', 1, UINT32_MAX);
+    const { signal, deadline } = waitOptions(options);
+    for (;;) {
+      let n = 0;
+      while (n < max) {
+        const message = this.tryReceive();
+        if (message === undefined) break;
+        if (message === null) return n;
+        n++;
+        onMessage(message);
+        if (this.#state !== 'open') return n;
+      }
+      if (n > 0) return n;
       await this.#sleepUntil(() => this.#state !== 'open' || this.#finSeen() || this.#available() > 0, 'recv', signal, deadline);
     }
   }
@@ -437,6 +476,7 @@ export class Channel {
     let pos = this.#head & this.#peerMask;
     if (length >= DIRECT_BYTES) {
       this.#flush();
+      this.#confirm(); // a failed close of the direct write rewrites only that record
       this.#checkSendable(length); // the flush may have found the peer gone
       if (!this.#putDirect(bytes, pos, size)) {
         this.#checkSendable(length);
@@ -471,7 +511,7 @@ export class Channel {
     const next = (this.#head + (skip ? this.#peerCap - pos : 0) + size) >>> 0;
     const seq = this.#seq;
     this.#seq = (seq + 1) >>> 0;
-    return this.#publish(next, () => {
+    return this.#publishNow(next, () => {
       if (skip) this.#peerRing32[pos >>> 2] = SKIP;
       this.#peerRing32[at >>> 2] = bytes.byteLength;
       this.#peerRing32[(at >>> 2) + 1] = seq;
@@ -487,6 +527,7 @@ export class Channel {
       if (this.#state === 'open') {
         this.#flush();
         this.#publishTail();
+        this.#confirm();
       }
     });
   }
@@ -505,13 +546,41 @@ export class Channel {
   }
 
   /**
-   * Inside one barrier: `write` the records, order them before the HEAD
-   * that publishes them, store HEAD, close. A close that reports a failure
-   * means some of it may be lost: all of it is written again at the same
-   * place, which the peer cannot have consumed past HEAD. Then the peer is
-   * woken if it announced a sleep this side has not answered yet.
+   * Stores the batch `write` makes and the HEAD that publishes it, in that
+   * order, under the open barrier, without closing it (see #confirm). The
+   * peer is woken if it announced a sleep this side has not answered yet.
    */
   #publish(head: number, write: () => void): boolean {
+    if (!this.#openBarrier()) return false;
+    try {
+      write();
+      this.#imp.barrier.order(); // the payload before the HEAD that publishes it
+      Atomics.store(this.#theirs, Word.HEAD, head);
+    } catch (e) {
+      if (!(e instanceof RsmError && RETRYABLE.has(e.code))) {
+        this.#lost(e);
+        return false;
+      }
+      // Some of the batch or its HEAD may not be stored: the close that follows writes everything again.
+      this.#rewriteDue = true;
+    }
+    this.#head = head;
+    this.#published = head;
+    this.#stats.batches++;
+    if (++this.#unconfirmed >= CONFIRM_EVERY || this.#rewriteDue) return this.#confirm();
+    this.#scheduleFlush();
+    this.#answerSleepers();
+    return true;
+  }
+
+  /**
+   * Inside one barrier of its own: `write` the record, order it before the
+   * HEAD that publishes it, store HEAD, close. For a record written from the
+   * caller's bytes, which are not kept: a close that reports a failure makes
+   * it write the same again at the same place, which the peer cannot have
+   * consumed past HEAD. Pending stores were confirmed before.
+   */
+  #publishNow(head: number, write: () => void): boolean {
     const imp = this.#imp;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -519,7 +588,6 @@ export class Channel {
         write();
         imp.barrier.order();
         Atomics.store(this.#theirs, Word.HEAD, head);
-        imp.barrier.order(); // HEAD before this side's look at the peer's sleep counter
         imp.barrier.close();
         break;
       } catch (e) {
@@ -530,13 +598,102 @@ export class Channel {
     }
     this.#head = head;
     this.#published = head;
+    this.#confirmed = head;
     this.#stats.batches++;
-    const sleeping = Atomics.load(this.#mine, Word.PEER_RECV_SLEEP);
-    if (sleeping !== this.#answeredRecv) {
-      this.#answeredRecv = sleeping;
-      this.#post();
-    }
+    this.#answerSleepers();
     return true;
+  }
+
+  /** Opens the barrier over the stores into the peer's memory, unless open. */
+  #openBarrier(): boolean {
+    if (this.#barrierOpen) return true;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.#imp.barrier.open();
+        this.#barrierOpen = true;
+        return true;
+      } catch (e) {
+        if (this.#retry(e, attempt)) continue;
+        this.#lost(e);
+        return false;
+      }
+    }
+  }
+
+  /**
+   * Closes the open barrier. A close that reports a failure means some
+   * store since the last good close may be lost: the batches from the
+   * mirror and the current control words are stored again at the same
+   * places (idempotent: the peer cannot have consumed past HEAD, and drops
+   * any record it sees twice by its sequence number), then closed again.
+   * After a good close every store is complete, so the peer's sleep
+   * announcements are looked at again: one missed by the look right after a
+   * store still in flight is answered here.
+   */
+  #confirm(): boolean {
+    if (!this.#barrierOpen) return this.#state !== 'failed';
+    const imp = this.#imp;
+    let first = 0;
+    if (this.#rewriteDue) {
+      this.#rewriteDue = false;
+      try {
+        imp.barrier.close();
+      } catch {
+        // Whatever it reports, everything is written again below.
+      }
+      this.#stats.resends++;
+      first = 1;
+    }
+    for (let attempt = first; ; attempt++) {
+      try {
+        if (attempt > 0) {
+          imp.barrier.open();
+          this.#rewrite();
+        }
+        imp.barrier.close();
+        break;
+      } catch (e) {
+        if (this.#retry(e, attempt)) continue;
+        this.#barrierOpen = false;
+        this.#lost(e);
+        return false;
+      }
+    }
+    this.#barrierOpen = false;
+    this.#unconfirmed = 0;
+    this.#confirmed = this.#published;
+    if (this.#words.length !== 0) this.#words = [];
+    this.#answerSleepers();
+    return true;
+  }
+
+  /** Everything stored into the peer's memory since the last good close, again, with the words' current values. */
+  #rewrite(): void {
+    const from = this.#confirmed;
+    const n = (this.#published - from) >>> 0;
+    if (n > 0) {
+      const start = from & this.#peerMask;
+      const first = Math.min(n, this.#peerCap - start);
+      this.#peerRing.set(this.#mirror.subarray(start, start + first), start);
+      if (n > first) this.#peerRing.set(this.#mirror.subarray(0, n - first), 0);
+      this.#imp.barrier.order();
+      Atomics.store(this.#theirs, Word.HEAD, this.#published);
+    }
+    if (!this.#peerClosed) Atomics.store(this.#theirs, Word.PEER_TAIL, this.#tailPublished);
+    if (this.#recvEpoch !== 0) Atomics.store(this.#theirs, Word.PEER_RECV_SLEEP, this.#recvEpoch);
+    if (this.#sendEpoch !== 0) Atomics.store(this.#theirs, Word.PEER_SEND_SLEEP, this.#sendEpoch);
+    for (let i = 0; i < this.#words.length; i += 2) Atomics.store(this.#theirs, this.#words[i], this.#words[i + 1]);
+  }
+
+  /** Posts a signal if the peer announced a sleep (for data or for room) this side has not answered yet. */
+  #answerSleepers(): void {
+    if (this.#state === 'failed' || this.#mine.length === 0) return;
+    const recv = Atomics.load(this.#mine, Word.PEER_RECV_SLEEP);
+    const send = Atomics.load(this.#mine, Word.PEER_SEND_SLEEP);
+    if (recv === this.#answeredRecv && send === this.#answeredSend) return;
+    this.#answeredRecv = recv;
+    this.#answeredSend = send;
+    this.#post();
   }
 
   // ---- receiving ----
@@ -597,13 +754,15 @@ export class Channel {
   #publishTail(): void {
     if (this.#tail === this.#tailPublished || this.#peerClosed || this.#state === 'failed') return;
     const tail = this.#tail;
-    if (!this.#storeRemote(Word.PEER_TAIL, tail)) return;
+    if (!this.#openBarrier()) return;
+    Atomics.store(this.#theirs, Word.PEER_TAIL, tail);
     this.#tailPublished = tail;
-    const sleeping = Atomics.load(this.#mine, Word.PEER_SEND_SLEEP);
-    if (sleeping !== this.#answeredSend) {
-      this.#answeredSend = sleeping;
-      this.#post();
+    if (++this.#unconfirmed >= CONFIRM_EVERY) {
+      this.#confirm();
+      return;
     }
+    this.#scheduleFlush();
+    this.#answerSleepers();
   }
 
   // ---- waiting ----
@@ -646,6 +805,10 @@ export class Channel {
   /** Asks the interconnect whether the connection to the peer still stands (a barrier with no transfers in it). */
   #checkPeer(): void {
     if (this.#state !== 'open' || this.#peerClosed) return;
+    if (this.#barrierOpen) {
+      this.#confirm();
+      return;
+    }
     try {
       this.#imp.barrier.open();
       this.#imp.barrier.close();
@@ -666,22 +829,26 @@ export class Channel {
 
   // ---- stores into the peer's control words ----
 
-  /** One word into the peer's memory, completed by a barrier close (and made again if it reports a failure). */
+  /**
+   * One word into the peer's memory, completed (with any stores pending) by
+   * a barrier close before this side looks at its own memory again; a close
+   * that reports a failure makes every pending store again (#rewrite).
+   */
   #storeRemote(word: number, value: number): boolean {
-    const imp = this.#imp;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        imp.barrier.open();
-        Atomics.store(this.#theirs, word, value);
-        imp.barrier.order(); // the store before any look at local memory that follows
-        imp.barrier.close();
-        return true;
-      } catch (e) {
-        if (this.#retry(e, attempt)) continue;
+    if (!this.#openBarrier()) return false;
+    if (word !== Word.PEER_RECV_SLEEP && word !== Word.PEER_SEND_SLEEP) this.#words.push(word, value);
+    try {
+      Atomics.store(this.#theirs, word, value);
+      this.#imp.barrier.order(); // the store before any look at local memory that follows
+    } catch (e) {
+      if (!(e instanceof RsmError && RETRYABLE.has(e.code))) {
         this.#lost(e);
         return false;
       }
+      this.#rewriteDue = true;
     }
+    if (this.#confirm()) return true;
+    return false;
   }
 
   #retry(e: unknown, attempt: number): boolean {
@@ -717,8 +884,13 @@ export class Channel {
     if (this.#state !== 'open') return;
     this.#state = 'failed';
     this.#error = e;
-    this.#teardown();
-    this.#settle.reject(e);
+    // Released at the next turn of the event loop, not at once: a view that
+    // receive() resolved with in this turn stays readable until its caller
+    // has run. Nothing else touches the segments once the state is 'failed'.
+    setImmediate(() => {
+      this.#teardown();
+      this.#settle.reject(e);
+    });
   }
 
   /** Everything the peer sent before closing was received: release this side. */
@@ -806,18 +978,19 @@ export async function openChannel(controller: Controller, options: ChannelOption
   if (controller === null || typeof controller !== 'object' || typeof controller.createExport !== 'function') {
     throw coded(new TypeError('controller must be a Controller (getController())'), 'ERR_INVALID_ARG_TYPE');
   }
-  if (options === null || typeof options !== 'object') throw coded(new TypeError('options must be an object { peer, segmentId }'), 'ERR_INVALID_ARG_TYPE');
-  const peer = integerOption(options.peer, 'options.peer', 0, 64, -1);
-  if (peer < 0) throw coded(new TypeError('options.peer is required'), 'ERR_INVALID_ARG_TYPE');
-  const segmentId = integerOption(options.segmentId, 'options.segmentId', 1, 0xffffffff, -1);
-  if (segmentId < 0) throw coded(new TypeError('options.segmentId is required'), 'ERR_INVALID_ARG_TYPE');
-  const capacity = integerOption(options.capacity, 'options.capacity', 4096, 2 ** 30, DEFAULT_CAPACITY);
-  if ((capacity & (capacity - 1)) !== 0) throw coded(new RangeError(`options.capacity must be a power of two, got ${capacity}`), 'ERR_OUT_OF_RANGE');
-  const timeout = numberOption(options.timeout, 'options.timeout', 30000);
-  const spin = numberOption(options.spin, 'options.spin', 20);
-  const checkMs = Math.max(1, numberOption(options.peerCheckInterval, 'options.peerCheckInterval', 100));
-  const permission = integerOption(options.permission, 'options.permission', 0, 0o666, 0o600);
-  const signal = abortOption(options.signal, 'options.signal');
+  if (options === null || typeof options !== 'object') {
+    throw codedError(new TypeError(`options must be an object { peer, segmentId }, got ${describe(options)}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  // Each option read once: a getter runs once, and what is checked is what is used.
+  const o: ChannelOptions = { ...options };
+  const peer = integer(required(o.peer, 'options.peer'), 'options.peer', 0, 64);
+  const segmentId = integer(required(o.segmentId, 'options.segmentId'), 'options.segmentId', 1, UINT32_MAX);
+  const capacity = o.capacity === undefined ? DEFAULT_CAPACITY : powerOfTwo(o.capacity, 'options.capacity', 4096, 2 ** 30);
+  const timeout = o.timeout === undefined ? 30000 : nonNegative(o.timeout, 'options.timeout');
+  const spin = o.spin === undefined ? 20 : nonNegative(o.spin, 'options.spin');
+  const checkMs = Math.max(1, o.peerCheckInterval === undefined ? 100 : nonNegative(o.peerCheckInterval, 'options.peerCheckInterval'));
+  const permission = o.permission === undefined ? 0o600 : integer(o.permission, 'options.permission', 0, 0o666);
+  const signal = abortSignal(o.signal, 'options.signal');
   if (signal?.aborted) throw new AbortError('opening the channel was aborted', { cause: signal.reason });
   const deadline = performance.now() + timeout;
 

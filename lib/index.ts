@@ -25,7 +25,7 @@ export { AbortError, POLLRDNORM, pollSignals } from './signals';
 export type { PollEntry, SignalIteratorOptions, WaitOptions } from './signals';
 export type { SyncResult, TransactionOptions } from './transaction';
 export { Channel, openChannel } from './channel';
-export type { ChannelOptions, ChannelStats, ChannelWaitOptions } from './channel';
+export type { ChannelBatchOptions, ChannelOptions, ChannelStats, ChannelWaitOptions } from './channel';
 export { waitUntil } from './wait-until';
 export type { Comparison, IntegerArray, SignalSource, WaitUntilOptions } from './wait-until';
 export type { BarrierStats, ExportStats, ImportStats } from './stats';

@@ -124,3 +124,36 @@ function constructorName(value: object): string {
   const name: unknown = (ctor as { name?: unknown }).name;
   return typeof name === 'string' ? name : 'unnamed';
 }
+
+/** A duration or similar: a finite number >= 0 (fractions allowed). */
+export function nonNegative(value: unknown, name: string): number {
+  if (typeof value !== 'number') {
+    throw codedError(new TypeError(`${name} must be a number, got ${describe(value)}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  if (!Number.isFinite(value) || value < 0) {
+    throw codedError(new RangeError(`${name} must be a finite number >= 0, got ${value}`), 'ERR_OUT_OF_RANGE');
+  }
+  return value;
+}
+
+/** An optional AbortSignal. */
+export function abortSignal(value: unknown, name: string): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof AbortSignal)) {
+    throw codedError(new TypeError(`${name} must be an AbortSignal, got ${describe(value)}`), 'ERR_INVALID_ARG_TYPE');
+  }
+  return value;
+}
+
+/** A power of two from `min` to `max`. */
+export function powerOfTwo(value: unknown, name: string, min: number, max: number): number {
+  const n = integer(value, name, min, max);
+  if ((n & (n - 1)) !== 0) throw codedError(new RangeError(`${name} must be a power of two, got ${n}`), 'ERR_OUT_OF_RANGE');
+  return n;
+}
+
+/** A required option: present, else TypeError ERR_INVALID_ARG_TYPE. */
+export function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw codedError(new TypeError(`${name} is required`), 'ERR_INVALID_ARG_TYPE');
+  return value;
+}

@@ -181,6 +181,34 @@ describe('Channel', function () {
     await assert.rejects(rsm.openChannel({}, { peer: PEER, segmentId: id }), { code: 'ERR_INVALID_ARG_TYPE' });
   });
 
+  it('refuses bad options with the facade\'s coded TypeError / RangeError, exporting nothing', async () => {
+    const id = freshSegmentId();
+    const bad = [
+      [{ peer: PEER, segmentId: id, capacity: 5000 }, RangeError, 'ERR_OUT_OF_RANGE', /options\.capacity must be a power of two/],
+      [{ peer: PEER, segmentId: id, capacity: 1024 }, RangeError, 'ERR_OUT_OF_RANGE', /options\.capacity must be between 4096/],
+      [{ peer: PEER, segmentId: id, capacity: '4096' }, TypeError, 'ERR_INVALID_ARG_TYPE', /options\.capacity must be a number, got a string/],
+      [{ peer: 65, segmentId: id }, RangeError, 'ERR_OUT_OF_RANGE', /options\.peer must be between 0 and 64/],
+      [{ peer: 1.5, segmentId: id }, RangeError, 'ERR_OUT_OF_RANGE', /options\.peer must be an integer/],
+      [{ peer: PEER }, TypeError, 'ERR_INVALID_ARG_TYPE', /options\.segmentId is required/],
+      [{ peer: PEER, segmentId: 0 }, RangeError, 'ERR_OUT_OF_RANGE', /options\.segmentId/],
+      [{ peer: PEER, segmentId: id, spin: -1 }, RangeError, 'ERR_OUT_OF_RANGE', /options\.spin must be a finite number >= 0/],
+      [{ peer: PEER, segmentId: id, timeout: 'soon' }, TypeError, 'ERR_INVALID_ARG_TYPE', /options\.timeout must be a number/],
+      [{ peer: PEER, segmentId: id, peerCheckInterval: Infinity }, RangeError, 'ERR_OUT_OF_RANGE', /options\.peerCheckInterval/],
+      [{ peer: PEER, segmentId: id, permission: 0o777 }, RangeError, 'ERR_OUT_OF_RANGE', /options\.permission/],
+      [{ peer: PEER, segmentId: id, signal: {} }, TypeError, 'ERR_INVALID_ARG_TYPE', /options\.signal must be an AbortSignal, got an object/],
+    ];
+    for (const [options, type, code, text] of bad) {
+      await assert.rejects(rsm.openChannel(ctl, options), (e) => {
+        assert.ok(e instanceof type, `${JSON.stringify(options)}: ${e.name}`);
+        assert.equal(e.code, code, `${JSON.stringify(options)}: ${e.message}`);
+        assert.match(e.message, text);
+        return true;
+      });
+    }
+    await assert.rejects(rsm.openChannel(ctl, null), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+    assert.deepEqual(segmentsOf(ME), []);
+  });
+
   it('a segment at the id that is not a channel is refused with ERR_RSM_CHANNEL_PROTOCOL', async () => {
     const id = freshSegmentId();
     // Node 2 publishes a plain segment there.

@@ -472,6 +472,22 @@ bool Fabric::Alive(uint32_t slot, uint32_t inc) {
   return SlotLockHeld(slot);
 }
 
+bool Fabric::SeemsAlive(uint32_t slot, uint32_t inc) {
+  if (slot >= kMaxProcs || Broken()) return false;
+  ProcEntry& p = layout_->procs[slot];
+  if (__atomic_load_n(&p.in_use, __ATOMIC_ACQUIRE) == 0 || __atomic_load_n(&p.incarnation, __ATOMIC_ACQUIRE) != inc) return false;
+  if (slot == self_ && self_pid_ == getpid()) return true;
+#ifdef F_OFD_GETLK
+  // Only a descriptor opened already: opening one is the locked path's job.
+  int fd = __atomic_load_n(&lock_fd_, __ATOMIC_ACQUIRE);
+  if (fd < 0) return false;
+  struct flock fl = SlotByte(slot);
+  return fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+#else
+  return false;
+#endif
+}
+
 bool Fabric::ReapIfDead(const FabricLock&, uint32_t slot) { return ReapIfDeadHeld(slot); }
 
 bool Fabric::ReapIfDeadHeld(uint32_t slot) {

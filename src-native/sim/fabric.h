@@ -153,6 +153,10 @@ class Fabric {
   // Whether the process owning (slot, incarnation) is still running. Dead
   // owners' entries are reaped by ReapIfDead.
   bool Alive(uint32_t slot, uint32_t inc);
+  // The same question without the registry lock, for hot paths (barrier
+  // close): true only when the owner certainly ran a moment ago; false means
+  // "ask Alive() under the lock".
+  bool SeemsAlive(uint32_t slot, uint32_t inc);
   // Reaps the process in `slot` if it is dead. Returns true when it did.
   bool ReapIfDead(const FabricLock&, uint32_t slot);
   void Sweep(const FabricLock&);

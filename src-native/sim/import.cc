@@ -379,6 +379,8 @@ int ImplicitMapWith(ImportRec* seg, int (*map_error)(int)) {
 void CheckExporterAlive(ImportRec* seg) {
   Fabric* f;
   if (Fabric::Get(&f) != RSM_SUCCESS) return;
+  // Every barrier close asks: the common answer must not cost the registry lock.
+  if (f->SeemsAlive(seg->export_owner, seg->export_owner_inc)) return;
   FabricLock lock(*f);
   if (!f->Alive(seg->export_owner, seg->export_owner_inc)) f->ReapIfDead(lock, seg->export_owner);
 }
