@@ -12,8 +12,15 @@
 //     memory (bench/c/channel_ring.c), and at 64 B the Channel drained with
 //     receiveBatch.
 // A row's time is per message (one way) or per one-way trip; the note gives
-// messages/s. Environment: BENCH_SCALE (default 1) scales message counts;
-// BENCH_PARTS=messages,bandwidth,latency picks parts (default all).
+// messages/s. Every cross-process figure is taken after a warm-up of
+// WARMUP_MS from the first message (the JIT settles, and the scheduler has
+// spread the two processes over the cores: on a 2-vCPU VM it first runs two
+// processes that sleep now and then on one vCPU, which costs the channel's
+// wake-ups up to milliseconds and can halve a short run's rate); a row whose
+// run was over before the warm-up was times the whole run instead.
+// Environment: BENCH_SCALE (default 1) scales message counts and rounds;
+// BENCH_WARMUP_MS (default 600) sets the warm-up; BENCH_PARTS=messages,
+// bandwidth,latency picks parts (default all).
 const { fork } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -24,12 +31,54 @@ const { ROOT, buildC, clusterDir, report, runC, stats: median } = require('./sup
 const SCALE = Number(process.env.BENCH_SCALE || 1);
 const RUNS = 5;
 const SIZES = [64, 1024, 65536];
-const count = (size) => Math.max(200, Math.round((size <= 64 ? 2_000_000 : size <= 1024 ? 500_000 : 20_000) * SCALE));
+// Counts sized for a second or two per run on a 2-core machine, warm-up included.
+const count = (size) => Math.max(200, Math.round((size <= 64 ? 12_000_000 : size <= 1024 ? 4_000_000 : 100_000) * SCALE));
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 600);
 const ROUNDS = Math.round(20000 * SCALE);
 const BATCH = 256;
 const SEGMENT = 0x600000;
 
 const rate = (us) => `${(1 / us).toFixed(2)} M msg/s`;
+
+/**
+ * Times the messages a sink sees after the warm-up. Call at(i) with the
+ * number of messages seen so far, as often as is cheap (every message, or
+ * every 1024 at high rates); end(n) gives µs per message over the timed part.
+ */
+function steadyClock() {
+  let first = 0n;
+  let t0 = 0n;
+  let i0 = -1;
+  let firstCount = 0;
+  return {
+    at(i) {
+      if (i0 >= 0) return;
+      const now = process.hrtime.bigint();
+      if (first === 0n) {
+        first = now;
+        firstCount = i;
+      } else if (Number(now - first) >= WARMUP_MS * 1e6) {
+        i0 = i;
+        t0 = now;
+      }
+    },
+    end(n) {
+      const now = process.hrtime.bigint();
+      // Too little left after the warm-up: the whole run, from the first message.
+      if (i0 < 0 || n - i0 < Math.max(1, n / 10)) return Number(now - first) / 1000 / Math.max(1, n - firstCount);
+      return Number(now - t0) / 1000 / (n - i0);
+    },
+  };
+}
+
+/** Runs `round` (one timed ping-pong, µs one way) for WARMUP_MS untimed, then `rounds` times; the median. */
+async function pingRounds(rounds, round) {
+  const start = performance.now();
+  while (performance.now() - start < WARMUP_MS) await round();
+  const samples = [];
+  for (let i = 0; i < rounds; i++) samples.push(await round());
+  return median(samples).median;
+}
 
 // ---------- roles (child processes) ----------
 
@@ -59,23 +108,15 @@ async function channelSource(size, n) {
 
 async function channelSink(size, n) {
   const { ctl, ch } = await openEnd(1, 2, 50);
-  let t0 = 0n;
+  const clock = steadyClock();
+  const every = size <= 1024 ? 1023 : 0;
   let bytes = 0;
   for (let i = 0; i < n; ) {
-    const m = ch.tryReceive();
-    if (m === undefined) {
-      await ch.receive().then((x) => {
-        if (i === 0) t0 = process.hrtime.bigint();
-        bytes += x.length;
-        i++;
-      });
-      continue;
-    }
-    if (i === 0) t0 = process.hrtime.bigint();
+    const m = ch.tryReceive() ?? (await ch.receive());
     bytes += m.length;
-    i++;
+    if ((i++ & every) === 0) clock.at(i);
   }
-  const us = Number(process.hrtime.bigint() - t0) / 1000 / Math.max(1, n - 1);
+  const us = clock.end(n);
   if (bytes !== size * n) throw new Error(`received ${bytes} bytes, expected ${size * n}`);
   await ch.send(new Uint8Array(1));
   await ch.close();
@@ -86,16 +127,18 @@ async function channelSink(size, n) {
 /** channelSink, draining with receiveBatch: one Promise per batch. */
 async function channelBatchSink(size, n) {
   const { ctl, ch } = await openEnd(1, 2, 50);
-  let t0 = 0n;
+  const clock = steadyClock();
   let bytes = 0;
   let i = 0;
   const onMessage = (m) => {
-    if (i === 0) t0 = process.hrtime.bigint();
     bytes += m.length;
     i++;
   };
-  while (i < n) await ch.receiveBatch(onMessage, { max: n - i });
-  const us = Number(process.hrtime.bigint() - t0) / 1000 / Math.max(1, n - 1);
+  while (i < n) {
+    await ch.receiveBatch(onMessage, { max: n - i });
+    clock.at(i);
+  }
+  const us = clock.end(n);
   if (bytes !== size * n) throw new Error(`received ${bytes} bytes, expected ${size * n}`);
   await ch.send(new Uint8Array(1));
   await ch.close();
@@ -106,16 +149,15 @@ async function channelBatchSink(size, n) {
 async function channelPing(rounds, spin) {
   const { ctl, ch } = await openEnd(2, 1, spin);
   const m = payload(8);
-  const samples = [];
-  for (let i = 0; i < rounds + 100; i++) {
+  const us = await pingRounds(rounds, async () => {
     const t0 = process.hrtime.bigint();
     ch.trySend(m);
     await ch.receive();
-    if (i >= 100) samples.push(Number(process.hrtime.bigint() - t0) / 2000);
-  }
+    return Number(process.hrtime.bigint() - t0) / 2000;
+  });
   await ch.close();
   ctl.release();
-  return median(samples).median;
+  return us;
 }
 
 async function channelPong(spin) {
@@ -132,14 +174,14 @@ function frames(size, n) {
   return one;
 }
 
-/** Counts length-prefixed frames on a socket; resolves with µs per message from first byte to the n-th. */
+/** Counts length-prefixed frames on a socket; resolves with µs per message after the warm-up, to the n-th. */
 function countFrames(sock, n, onMessage) {
   return new Promise((resolve) => {
-    let t0 = 0n;
+    const clock = steadyClock();
     let got = 0;
     let pending = Buffer.alloc(0);
     sock.on('data', (chunk) => {
-      if (t0 === 0n) t0 = process.hrtime.bigint();
+      clock.at(got);
       let buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       let at = 0;
       while (buf.length - at >= 4) {
@@ -150,7 +192,7 @@ function countFrames(sock, n, onMessage) {
         if (onMessage) onMessage();
       }
       pending = buf.subarray(at);
-      if (got >= n) resolve(Number(process.hrtime.bigint() - t0) / 1000 / Math.max(1, n - 1));
+      if (got >= n) resolve(clock.end(got));
     });
   });
 }
@@ -201,15 +243,14 @@ async function unixPing(sockPath, rounds) {
   await new Promise((resolve) => sock.once('connect', resolve));
   sock.setNoDelay(true);
   const m = frames(8);
-  const samples = [];
-  for (let i = 0; i < rounds + 100; i++) {
+  const us = await pingRounds(rounds, async () => {
     const t0 = process.hrtime.bigint();
     sock.write(m);
     await new Promise((resolve) => sock.once('data', resolve));
-    if (i >= 100) samples.push(Number(process.hrtime.bigint() - t0) / 2000);
-  }
+    return Number(process.hrtime.bigint() - t0) / 2000;
+  });
   sock.end();
-  return median(samples).median;
+  return us;
 }
 
 // ---------- the parent: one measurement per child pair ----------
@@ -268,15 +309,14 @@ async function ipcOneWay(n) {
 async function ipcPing(rounds) {
   const c = fork(__filename, ['ipc-pong'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise((resolve) => c.once('message', resolve));
-  const samples = [];
-  for (let i = 0; i < rounds + 100; i++) {
+  const us = await pingRounds(rounds, async () => {
     const t0 = process.hrtime.bigint();
     c.send('p');
     await new Promise((resolve) => c.once('message', resolve));
-    if (i >= 100) samples.push(Number(process.hrtime.bigint() - t0) / 2000);
-  }
+    return Number(process.hrtime.bigint() - t0) / 2000;
+  });
   c.kill();
-  return median(samples).median;
+  return us;
 }
 
 function memcpyUs(size) {
@@ -317,13 +357,15 @@ async function main() {
     }
     const floor = cRing(['messages', String(size), String(n), String(RUNS)]);
     if (floor) report(bench, 'C ring (floor)', floor, rate(floor.median));
-    const un = Math.min(n, Math.round(200_000 * SCALE));
+    // Sockets are slower at 64 KiB: fewer messages keep a run near two seconds.
+    const un = Math.min(n, Math.round((size <= 1024 ? 400_000 : 40_000) * SCALE));
     const one = await repeat(() => { const p = sockPath(); return pair(['unix-sink', p, String(size), String(un)], ['unix-source', p, String(size), String(un), '0']); });
     report(bench, 'Unix socket, one write each', one, rate(one.median));
-    const batched = await repeat(() => { const p = sockPath(); return pair(['unix-sink', p, String(size), String(n)], ['unix-source', p, String(size), String(n), '1']); });
+    const bn = size <= 1024 ? n : un;
+    const batched = await repeat(() => { const p = sockPath(); return pair(['unix-sink', p, String(size), String(bn)], ['unix-source', p, String(size), String(bn), '1']); });
     report(bench, `Unix socket, ${BATCH} per write`, batched, rate(batched.median));
     if (size === 64) {
-      const ipc = await repeat(() => ipcOneWay(Math.round(100_000 * SCALE)));
+      const ipc = await repeat(() => ipcOneWay(Math.round(300_000 * SCALE)));
       report(bench, 'child_process IPC', ipc, rate(ipc.median));
     }
   }
@@ -333,7 +375,7 @@ async function main() {
 
 async function bandwidth() {
   const MiB = 1024 * 1024;
-  const n = Math.max(50, Math.round(1000 * SCALE));
+  const n = Math.max(50, Math.round(30_000 * SCALE));
   const bw = await repeat(() => channelPair(['channel-sink', String(MiB), String(n)], ['channel-source', String(MiB), String(n)]));
   report('channel bandwidth, 1 MiB messages', 'rsmapi Channel', bw, 'per message, one way', MiB);
   report('channel bandwidth, 1 MiB messages', 'memcpy (TypedArray.set)', memcpyUs(MiB), 'one copy in one process', MiB);
@@ -368,11 +410,11 @@ const roles = {
   'unix-ping': () => unixPing(args[0], Number(args[1])),
   'ipc-sink': () => new Promise((resolve) => {
     const n = Number(args[0]);
+    const clock = steadyClock();
     let got = 0;
-    let t0 = 0n;
     process.on('message', () => {
-      if (got === 0) t0 = process.hrtime.bigint();
-      if (++got === n) resolve(Number(process.hrtime.bigint() - t0) / 1000 / (n - 1));
+      if ((got & 255) === 0) clock.at(got);
+      if (++got === n) resolve(clock.end(n));
     });
     process.send('ready');
   }),
