@@ -169,6 +169,9 @@ export class Channel {
   /** This side's control words and ring (local memory the peer stores into). */
   readonly #mine: Uint32Array;
   readonly #ring: Uint8Array;
+  /** The ring's memory and where in it the ring starts: views are made from these, not by subarray() (twice the cost). */
+  readonly #ringBuffer: ArrayBufferLike;
+  readonly #ringStart: number;
   readonly #ring32: Uint32Array;
   readonly #mask: number;
   /** The peer's control words and ring, through the mapping. */
@@ -221,6 +224,8 @@ export class Channel {
     sent: 0, received: 0, batches: 0, resends: 0, duplicates: 0, sleeps: 0, timedOutSleeps: 0, signalsPosted: 0,
   };
   #settle!: { resolve: () => void; reject: (e: Error) => void };
+  /** What a receive waits for: a message, the peer's end, or this side's. Made once: receives are hot. */
+  readonly #receivable = (): boolean => this.#state !== 'open' || this.#finSeen() || this.#available() > 0;
 
   /** @internal Made by openChannel(). */
   constructor(init: { peer: number; segmentId: number; exp: ExportSegment; imp: ImportSegment; map: Mapping; ringOffset: number; peerRingOffset: number; capacity: number; peerCapacity: number; spin: number; checkMs: number }) {
@@ -233,6 +238,8 @@ export class Channel {
     const own = init.exp.bytes;
     this.#mine = new Uint32Array(own.buffer, own.byteOffset, init.ringOffset / 4);
     this.#ring = own.subarray(init.ringOffset, init.ringOffset + init.capacity);
+    this.#ringBuffer = own.buffer;
+    this.#ringStart = own.byteOffset + init.ringOffset;
     this.#ring32 = new Uint32Array(own.buffer, own.byteOffset + init.ringOffset, init.capacity / 4);
     this.#mask = init.capacity - 1;
     const far = init.map.bytes;
@@ -280,9 +287,10 @@ export class Channel {
   trySend(data: ArrayBufferView): boolean {
     Channel.#own(this);
     const bytes = bytesOf(data);
-    this.#checkSendable(bytes.byteLength);
+    const length = bytes.byteLength; // read once: a TypedArray's byteLength is a call, not an inlined load
+    this.#checkSendable(length);
     if (this.#queued > 0) return false; // keep order behind waiting send() calls
-    return this.#put(bytes);
+    return this.#put(bytes, length);
   }
 
   /**
@@ -292,23 +300,26 @@ export class Channel {
    */
   send(data: ArrayBufferView, options?: ChannelWaitOptions): Promise<void> {
     let bytes: Uint8Array;
+    let length: number;
     let wait: ReturnType<typeof waitOptions>;
     try {
       Channel.#own(this);
       bytes = bytesOf(data);
-      this.#checkSendable(bytes.byteLength);
+      length = bytes.byteLength;
+      this.#checkSendable(length);
       wait = waitOptions(options);
-      if (this.#queued === 0 && this.#put(bytes)) return Promise.resolve();
+      if (this.#queued === 0 && this.#put(bytes, length)) return Promise.resolve();
     } catch (e) {
       return Promise.reject(e);
     }
     this.#queued++;
     const turn = this.#sendQueue.then(async () => {
       try {
-        while (!this.#put(bytes)) {
-          this.#checkSendable(bytes.byteLength);
-          await this.#sleepUntil(() => this.#state !== 'open' || this.#finSeen() || this.#fits(bytes.byteLength), 'send', wait.signal, wait.deadline);
-          this.#checkSendable(bytes.byteLength);
+        while (!this.#put(bytes, length)) {
+          this.#checkSendable(length);
+          const sleep = this.#waitUntil(() => this.#state !== 'open' || this.#finSeen() || this.#fits(length), 'send', wait.signal, wait.deadline);
+          if (sleep !== undefined) await sleep;
+          this.#checkSendable(length);
         }
       } finally {
         this.#queued--;
@@ -336,7 +347,7 @@ export class Channel {
    */
   tryReceive(): Uint8Array | null | undefined {
     Channel.#own(this);
-    if (this.#mine.length === 0) this.#lost(undefined);
+    if (this.#released()) this.#lost(undefined);
     if (this.#state === 'failed') throw this.#error as Error;
     if (this.#state !== 'open') return null;
     const message = this.#next();
@@ -355,7 +366,8 @@ export class Channel {
     for (;;) {
       const message = this.tryReceive();
       if (message !== undefined) return message;
-      await this.#sleepUntil(() => this.#state !== 'open' || this.#finSeen() || this.#available() > 0, 'recv', signal, deadline);
+      const sleep = this.#waitUntil(this.#receivable, 'recv', signal, deadline);
+      if (sleep !== undefined) await sleep;
     }
   }
 
@@ -388,7 +400,8 @@ export class Channel {
         if (this.#state !== 'open') return n;
       }
       if (n > 0) return n;
-      await this.#sleepUntil(() => this.#state !== 'open' || this.#finSeen() || this.#available() > 0, 'recv', signal, deadline);
+      const sleep = this.#waitUntil(this.#receivable, 'recv', signal, deadline);
+      if (sleep !== undefined) await sleep;
     }
   }
 
@@ -444,7 +457,7 @@ export class Channel {
   // ---- sending ----
 
   #checkSendable(length: number): void {
-    if (this.#mine.length === 0) this.#lost(undefined);
+    if (this.#released()) this.#lost(undefined);
     if (this.#state === 'failed') throw this.#error as Error;
     if (this.#state !== 'open') throw closedError(false);
     if (this.#finSeen()) throw closedError(true);
@@ -464,21 +477,20 @@ export class Channel {
     return ((this.#head - this.#peerTail) >>> 0) + skip + size <= this.#peerCap;
   }
 
-  /** Writes one record if it fits; false (after publishing what is pending) if not. */
-  #put(bytes: Uint8Array): boolean {
-    if (!this.#fits(bytes.byteLength)) {
+  /** Writes one record of `bytes` (`length` of them) if it fits; false (after publishing what is pending) if not. */
+  #put(bytes: Uint8Array, length: number): boolean {
+    if (!this.#fits(length)) {
       this.#flush();
       this.#publishTail();
       return false;
     }
-    const length = bytes.byteLength;
     const size = recordSize(length);
     let pos = this.#head & this.#peerMask;
     if (length >= DIRECT_BYTES) {
       this.#flush();
       this.#confirm(); // a failed close of the direct write rewrites only that record
       this.#checkSendable(length); // the flush may have found the peer gone
-      if (!this.#putDirect(bytes, pos, size)) {
+      if (!this.#putDirect(bytes, length, pos, size)) {
         this.#checkSendable(length);
         throw closedError(false);
       }
@@ -505,7 +517,7 @@ export class Channel {
    * bytes and is published at once, so a failed close can write it again
    * from them before send returns.
    */
-  #putDirect(bytes: Uint8Array, pos: number, size: number): boolean {
+  #putDirect(bytes: Uint8Array, length: number, pos: number, size: number): boolean {
     const skip = pos + size > this.#peerCap;
     const at = skip ? 0 : pos;
     const next = (this.#head + (skip ? this.#peerCap - pos : 0) + size) >>> 0;
@@ -513,7 +525,7 @@ export class Channel {
     this.#seq = (seq + 1) >>> 0;
     return this.#publishNow(next, () => {
       if (skip) this.#peerRing32[pos >>> 2] = SKIP;
-      this.#peerRing32[at >>> 2] = bytes.byteLength;
+      this.#peerRing32[at >>> 2] = length;
       this.#peerRing32[(at >>> 2) + 1] = seq;
       this.#peerRing.set(bytes, at + RECORD_HEADER);
     });
@@ -687,7 +699,7 @@ export class Channel {
 
   /** Posts a signal if the peer announced a sleep (for data or for room) this side has not answered yet. */
   #answerSleepers(): void {
-    if (this.#state === 'failed' || this.#mine.length === 0) return;
+    if (this.#state === 'failed' || this.#released()) return;
     const recv = Atomics.load(this.#mine, Word.PEER_RECV_SLEEP);
     const send = Atomics.load(this.#mine, Word.PEER_SEND_SLEEP);
     if (recv === this.#answeredRecv && send === this.#answeredSend) return;
@@ -738,7 +750,7 @@ export class Channel {
       this.#expect = (seq + 1) >>> 0;
       this.#heldEnd = (this.#tail + size) >>> 0;
       this.#stats.received++;
-      const view = this.#ring.subarray(pos + RECORD_HEADER, pos + RECORD_HEADER + length);
+      const view = new Uint8Array(this.#ringBuffer, this.#ringStart + pos + RECORD_HEADER, length);
       // Tell the sender about room: a quarter ring consumed, or it is waiting for room.
       if (((this.#tail - this.#tailPublished) >>> 0) >= this.capacity / 4 || this.#mine[Word.PEER_SEND_SLEEP] !== this.#answeredSend) {
         this.#publishTail();
@@ -768,17 +780,25 @@ export class Channel {
   // ---- waiting ----
 
   /**
-   * Waits until `ready()`: spins on local memory, then publishes what is
-   * pending (the peer may be waiting for it), announces the sleep in the
-   * peer's memory, looks again, and sleeps on this side's segment. A sleep
-   * that ends without a signal checks that the peer is still there.
+   * Waits until `ready()`: publishes what is pending (the peer may be
+   * waiting for it), spins on local memory, then sleeps (#sleepUntil).
+   * Undefined when the spin saw it ready, so that the caller goes on without
+   * a turn through the microtask queue (`await` of anything costs one).
    */
-  async #sleepUntil(ready: () => boolean, kind: 'send' | 'recv', signal: AbortSignal | undefined, deadline: number): Promise<void> {
+  #waitUntil(ready: () => boolean, kind: 'send' | 'recv', signal: AbortSignal | undefined, deadline: number): Promise<void> | undefined {
     if (signal?.aborted) throw new AbortError(`the channel ${kind === 'send' ? 'send' : 'receive'} was aborted`, { cause: signal.reason });
-    // Publish first: the peer may be waiting for exactly this.
     this.#flush();
     this.#publishTail();
-    if (spinUntil(ready, this.#spin)) return;
+    if (spinUntil(ready, this.#spin)) return undefined;
+    return this.#sleepUntil(ready, kind, signal, deadline);
+  }
+
+  /**
+   * Announces the sleep in the peer's memory, looks again, and sleeps on
+   * this side's segment until `ready()`. A sleep that ends without a signal
+   * checks that the peer is still there.
+   */
+  async #sleepUntil(ready: () => boolean, kind: 'send' | 'recv', signal: AbortSignal | undefined, deadline: number): Promise<void> {
     while (!ready()) {
       const epoch = kind === 'recv' ? (this.#recvEpoch = (this.#recvEpoch + 1) >>> 0 || 1) : (this.#sendEpoch = (this.#sendEpoch + 1) >>> 0 || 1);
       this.#storeRemote(kind === 'recv' ? Word.PEER_RECV_SLEEP : Word.PEER_SEND_SLEEP, epoch);
@@ -868,7 +888,7 @@ export class Channel {
    */
   #lost(e: unknown): void {
     if (this.#state !== 'open') return;
-    if (this.#mine.length === 0) {
+    if (this.#released()) {
       // The controller was released (or the segment destroyed) under the channel.
       this.#fail(coded(new Error("the channel's segments were released with their controller"), 'ERR_RSM_CHANNEL_CLOSED', e));
       return;
@@ -919,14 +939,25 @@ export class Channel {
   async #handshake(myNonce: number, peerNonce: number, signal: AbortSignal | undefined, deadline: number): Promise<void> {
     if (!this.#storeRemote(Word.HELLO, peerNonce)) throw this.#error as Error;
     this.#post();
-    await this.#sleepUntil(() => this.#state !== 'open' || Atomics.load(this.#mine, Word.HELLO) === myNonce, 'recv', signal, deadline);
+    const sleep = this.#waitUntil(() => this.#state !== 'open' || Atomics.load(this.#mine, Word.HELLO) === myNonce, 'recv', signal, deadline);
+    if (sleep !== undefined) await sleep;
     if (this.#state === 'failed') throw this.#error as Error;
   }
 
   /** True once the peer stored its FIN (read from this side's memory while it is mapped). */
   #finSeen(): boolean {
-    if (!this.#peerClosed && this.#state === 'open' && this.#mine.length !== 0 && this.#mine[Word.PEER_FIN] !== 0) this.#peerClosed = true;
+    if (!this.#peerClosed && this.#state === 'open' && !this.#released() && this.#mine[Word.PEER_FIN] !== 0) this.#peerClosed = true;
     return this.#peerClosed;
+  }
+
+  /**
+   * True once this side's segment was released under the channel (its
+   * memory detached). An element read, which the JIT inlines, where a
+   * TypedArray's length is a call: a detached array reads undefined, and
+   * MAGIC is always a number otherwise (whatever the peer stores there).
+   */
+  #released(): boolean {
+    return this.#mine[Word.MAGIC] === undefined;
   }
 
   /** @internal Releases the segments of a channel whose opening failed. */

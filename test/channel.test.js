@@ -169,6 +169,25 @@ describe('Channel', function () {
     await peer.exited;
   });
 
+  it('releasing the controller under an open channel fails it with ERR_RSM_CHANNEL_CLOSED: sends, receives and closed say so', async () => {
+    const id = freshSegmentId();
+    const peer = startPeer({ node: PEER, peer: ME, segmentId: id, job: { capacity: 4096, echo: true } });
+    const ch = await rsm.openChannel(ctl, { peer: PEER, segmentId: id, capacity: 4096 });
+    await ch.send(new Uint8Array([1, 2, 3]));
+    assert.deepEqual([...(await ch.receive())], [1, 2, 3]);
+    ctl.release(); // the channel's segments go with it: its memory is detached under it
+    const released = (e) => e.code === 'ERR_RSM_CHANNEL_CLOSED' && /released with their controller/.test(e.message);
+    assert.throws(() => ch.trySend(new Uint8Array(1)), released);
+    assert.throws(() => ch.tryReceive(), released);
+    await assert.rejects(ch.send(new Uint8Array(1)), released);
+    await assert.rejects(ch.receive(), released);
+    await assert.rejects(ch.closed, released);
+    assert.equal(ch.ended, true);
+    // The echoing peer finds its channel's peer gone and exits on its own.
+    await peer.exited;
+    assert.deepEqual(segmentsOf(ME), []);
+  });
+
   it('opening waits for the peer, and gives up at its timeout or abort with nothing left exported', async () => {
     const id = freshSegmentId();
     await rejectsWithCode(rsm.openChannel(ctl, { peer: PEER, segmentId: id, timeout: 150 }), 'ETIMEDOUT');
