@@ -2,12 +2,15 @@
  * One-way interrupt-signal latency between two processes over the RSMAPI C
  * interface (here: librsmsim.so, the simulator built as a librsm).
  *
- *   signal_latency <rounds>
+ *   signal_latency <rounds> [warmup_ms]
  *
  * The parent exports and publishes a segment, then forks; the child
  * connects to it. The child posts to the exporter and waits; the parent
  * waits, posts back (to every importer) and waits again. Half of each round
- * trip is one one-way latency. Prints one JSON line:
+ * trip is one one-way latency. The first rounds/10 + 10 rounds, and all
+ * rounds in the first warmup_ms milliseconds (default 0), are not timed: the
+ * scheduler may need a while to spread the two processes over the cores.
+ * Prints one JSON line:
  *   {"rounds":N,"median_us":..,"p99_us":..}
  */
 #define _GNU_SOURCE
@@ -42,6 +45,11 @@ static int by_value(const void *a, const void *b) {
 int main(int argc, char **argv) {
   int rounds = argc > 1 ? atoi(argv[1]) : 10000;
   int warmup = rounds / 10 + 10;
+  double warmup_us = argc > 2 ? atof(argv[2]) * 1000 : 0;
+  /* Set by the child after its last round, so the parent knows when to stop. */
+  volatile int *done = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (done == MAP_FAILED) return 2;
+  *done = 0;
   rsmapi_controller_handle_t ctlr;
   check(rsm_get_controller("loopback", &ctlr), "rsm_get_controller");
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -63,12 +71,15 @@ int main(int argc, char **argv) {
     rsm_memseg_import_handle_t imp;
     check(rsm_memseg_import_connect(c2, node, id, RSM_PERM_RDWR, &imp), "rsm_memseg_import_connect");
     double *samples = calloc((size_t)rounds, sizeof *samples);
-    for (int i = 0; i < warmup + rounds; i++) {
+    double start = now_us();
+    for (int i = 0, timed = 0; timed < rounds; i++) {
       double t0 = now_us();
       check(rsm_intr_signal_post(imp, 0), "rsm_intr_signal_post (importer)");
       check(rsm_intr_signal_wait(imp, 10000), "rsm_intr_signal_wait (importer)");
-      if (i >= warmup) samples[i - warmup] = (now_us() - t0) / 2;
+      if (i >= warmup && t0 - start >= warmup_us) samples[timed++] = (now_us() - t0) / 2;
     }
+    *done = 1;
+    check(rsm_intr_signal_post(imp, 0), "rsm_intr_signal_post (importer, last)");
     qsort(samples, (size_t)rounds, sizeof *samples, by_value);
     printf("{\"rounds\":%d,\"median_us\":%.2f,\"p99_us\":%.2f}\n", rounds, samples[rounds / 2],
            samples[(size_t)(rounds * 0.99)]);
@@ -77,8 +88,9 @@ int main(int argc, char **argv) {
     rsm_release_controller(c2);
     _exit(0);
   }
-  for (int i = 0; i < warmup + rounds; i++) {
+  for (;;) {
     check(rsm_intr_signal_wait(exp, 10000), "rsm_intr_signal_wait (exporter)");
+    if (*done) break;
     check(rsm_intr_signal_post(exp, 0), "rsm_intr_signal_post (exporter)");
   }
   int status = 0;
