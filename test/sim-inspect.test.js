@@ -60,15 +60,21 @@ describe('simulator inspection (rsm.sim)', () => {
   });
 
   it('returns a frozen snapshot that shows this process and its segments', () => {
+    // The segment is told apart by its length, so a segment another test
+    // of this process is still tearing down cannot be taken for it.
+    const LENGTH = 5 * PAGE;
+    const ours = () => rsm.sim.segments().filter((s) => s.pid === process.pid && s.length === LENGTH);
     const held = tracker();
     try {
+      assert.deepEqual(ours(), []);
       const ctl = held.add(rsm.getController(CONTROLLER));
-      held.add(ctl.createExport(PAGE));
+      const exp = held.add(ctl.createExport(LENGTH));
       const snap = rsm.sim.snapshot();
       assert.ok(Object.isFrozen(snap) && Object.isFrozen(snap.segments));
       assert.ok(snap.processes.some((p) => p.pid === process.pid && p.alive && p.node === 1));
-      const mine = rsm.sim.segments().filter((s) => s.pid === process.pid);
-      assert.deepEqual(mine.map((s) => [s.state, s.length]), [['bound', PAGE]]);
+      assert.deepEqual(ours().map((s) => [s.state, s.node, s.controller, s.segmentId, s.ownerAlive]), [['bound', 1, CONTROLLER, null, true]]);
+      exp.destroy();
+      assert.deepEqual(ours(), [], 'a destroyed segment leaves the snapshot');
     } finally {
       held.release();
     }
